@@ -1,0 +1,137 @@
+"""Scaffold releasekit.yaml (with the version files and GitHub repository found here), releasekit.lock and a
+noxfile.py for an existing repository. Existing files are never overwritten."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from releasekit.errors import ReleasekitError
+
+NOXFILE = '''"""Nox sessions. `import releasekit.nox` adds releasekit's: `nox -s workflows [-- --check]`."""
+
+import releasekit.nox  # noqa: F401
+'''
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lock-only", action="store_true", help="only write releasekit.lock (the action pins)")
+    parser.add_argument("--name", help="project name (default: the directory name)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from releasekit.detect import detect
+    from releasekit.lock import DEFAULT_PINS, LOCK_NAME, lock_text
+
+    root = Path(args.directory).resolve()
+    if not root.is_dir():
+        raise ReleasekitError(f"{args.directory}: no such directory")
+    planned: dict[Path, str] = {root / LOCK_NAME: lock_text(DEFAULT_PINS)}
+    notes: list[str] = []
+    if not args.lock_only:
+        detection = detect(root)
+        name = args.name or _project_name(root.name)
+        planned[root / args.config] = scaffold(detection, name)
+        notes += list(detection.notes)
+        if detection.repository is None:
+            notes.append("no GitHub origin remote: set project.repository in releasekit.yaml")
+        if not (root / "noxfile.py").exists():
+            planned[root / "noxfile.py"] = NOXFILE
+    existing = [p for p in planned if p.exists()]
+    if existing:
+        names = ", ".join(str(p.relative_to(root)) for p in existing)
+        raise ReleasekitError(f"{names} already exist{'s' * (len(existing) == 1)}; releasekit init writes only new "
+                              "files. Move them away to start over. Nothing was written.")
+    if not args.lock_only:
+        # What init writes must load: a scaffold that fails its own validation is a bug, caught before writing.
+        from releasekit.config.loader import parse
+
+        parse(planned[root / args.config], args.config, root)
+    for path, text in planned.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"created   {path.relative_to(root)}")
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not args.lock_only:
+        print("\nNext: review releasekit.yaml, then run `releasekit workflows` (or `nox -s workflows`).")
+    return 0
+
+
+def _project_name(directory: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in directory).strip("-._")
+    return cleaned or "project"
+
+
+def scaffold(detection: object, name: str) -> str:
+    """The text of a starting releasekit.yaml for what `detect` found. Pure."""
+    from releasekit.detect import Detection
+    from releasekit.render.yamltext import q
+
+    assert isinstance(detection, Detection)
+    repo = detection.repository or f"your-org/{name}"
+    lines = [
+        "# releasekit.yaml: how this project is tested and released. Reference: docs/config.md",
+        "# Generate the workflows with `releasekit workflows` (or `nox -s workflows`).",
+        "",
+        "project:",
+        f"  name: {q(name)}",
+        f"  repository: {q(repo)}" + ("" if detection.repository else "  # no GitHub origin found: set this"),
+        f"  default-branch: {q(detection.default_branch)}",
+        "  tag-format: v{version}",
+        "",
+        "versioning:",
+    ]
+    if detection.changelog:
+        lines.append(f"  changelog: {q(detection.changelog)}")
+    if detection.version_files:
+        lines.append("  files:")
+        for vf in detection.version_files:
+            lines.append(f"    - path: {q(vf.path)}")
+            lines.append(f"      {vf.kind}: {q(vf.locator)}")
+            lines.append(f"      format: {vf.format}  # found {vf.version}")
+    else:
+        lines.append("  files: []  # no version file found: add one (see docs/config.md)")
+    pyprojects = [vf.path for vf in detection.version_files if vf.path.endswith("pyproject.toml")]
+    package_dir = pyprojects[0].rsplit("/", 1)[0] if pyprojects and "/" in pyprojects[0] else "."
+    lines += [
+        "",
+        "machines:",
+        "  linux:",
+        "    runner: ubuntu-24.04",
+        '    python: "3.12"',
+        "",
+        "workflows:",
+        "  test-suite:",
+        "    triggers:",
+        "      push:",
+        f"        branches: [{q(detection.default_branch)}]",
+        "      pull_request:",
+        f"        branches: [{q(detection.default_branch)}]",
+        "    machines: [linux]",
+    ]
+    if pyprojects:
+        lines += [
+            "    steps:",
+            "      setup:",
+            f"        - python -m pip install -e {q(package_dir)} pytest",
+            "      test:",
+            "        - python -m pytest",
+            "  release:",
+            "    triggers:",
+            "      push:",
+            '        tags: ["v*"]',
+            "    machines: [linux]",
+            "",
+            "publish:",
+            "  python:",
+            f"    path: {q(package_dir)}",
+            "    index: pypi  # trusted publishing: configure it on PyPI for this repository and release.yml",
+        ]
+    else:
+        lines += [
+            "    # steps:",
+            "    #   setup: [make deps]",
+            "    #   test: [make test]",
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,286 @@
+"""Validation of config values and of how the parts refer to each other, as messages located in the user's text."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from releasekit.config.cron import cron_error
+from releasekit.config.globs import filter_pattern_error, glob_error
+from releasekit.config.model import HOSTED_RUNNERS
+from releasekit.config.secrets import secret_reason
+from releasekit.errors import Problem
+
+if TYPE_CHECKING:
+    from releasekit.config.loader import Located, PathKey
+
+MAX_DISPATCH_INPUTS = 25  # GitHub's limit for workflow_dispatch inputs
+
+
+# --- checks of one value (named in the model's field metadata) ---------------------------------------------
+
+
+def cron(value: str) -> str | None:
+    problem = cron_error(value)
+    return f"invalid cron {value!r}: {problem}" if problem else None
+
+
+def ref_pattern(value: str) -> str | None:
+    problem = filter_pattern_error(value, kind="ref")
+    return f"invalid branch/tag pattern {value!r}: {problem}" if problem else None
+
+
+def path_pattern(value: str) -> str | None:
+    problem = filter_pattern_error(value, kind="path")
+    return f"invalid path pattern {value!r}: {problem}" if problem else None
+
+
+def asset_glob(value: str) -> str | None:
+    problem = glob_error(value)
+    return f"invalid glob {value!r}: {problem}" if problem else None
+
+
+def version_regex(value: str) -> str | None:
+    try:
+        compiled = re.compile(value, re.MULTILINE)
+    except re.error as exc:
+        return f"invalid regex {value!r}: {exc}"
+    if "version" not in compiled.groupindex:
+        return f"regex {value!r} needs a named group for the version: (?P<version>...)"
+    return None
+
+
+def tag_format(value: str) -> str | None:
+    if value.count("{version}") != 1:
+        return f"tag format {value!r} must contain {{version}} exactly once, e.g. 'v{{version}}'"
+    rest = value.replace("{version}", "")
+    if "{" in rest or "}" in rest:
+        return f"tag format {value!r}: the only placeholder is {{version}}"
+    if rest and filter_pattern_error(rest.replace("*", "x"), kind="ref"):
+        return f"tag format {value!r} makes tags git refuses (no spaces, ~ ^ : ? * [ \\ or '..')"
+    return None
+
+
+def relative_path(value: str) -> str | None:
+    if not value:
+        return "the path is empty"
+    if "\\" in value:
+        return f"{value!r}: use '/' as the path separator"
+    if value.startswith("/") or re.match(r"^[A-Za-z]:", value):
+        return f"{value!r} is absolute; give a path relative to the repository root"
+    if ".." in value.split("/"):
+        return f"{value!r} leaves the repository ('..')"
+    return None
+
+
+def dotted_key(value: str) -> str | None:
+    if not value or any(not part for part in value.split(".")):
+        return f"{value!r} is not a dotted key like 'project.version'"
+    return None
+
+
+def run_command(value: str) -> str | None:
+    if not value.strip():
+        return "the command is empty"
+    if "${{" in value:
+        return (
+            "a `${{ }}` expression inside a command is a script-injection risk; "
+            "pass the value through `env:` and use $NAME in the command"
+        )
+    return None
+
+
+# --- checks across the config ------------------------------------------------------------------------------
+
+
+def semantic_problems(located: Located) -> list[Problem]:
+    """Everything that is well-typed but inconsistent: dangling names, clashes, secrets with values."""
+    c = located.config
+    out: list[Problem] = []
+
+    def at(path: PathKey, message: str) -> None:
+        out.append(located.problem(path, message))
+
+    for i, vf in enumerate(c.versioning.files):
+        given = [k for k in ("toml", "json", "yaml", "regex") if getattr(vf, k) is not None]
+        if len(given) != 1:
+            what = "none" if not given else " and ".join(given)
+            at(("versioning", "files", i), f"versioning.files[{i}] ({vf.path}): give exactly one of toml, json, "
+               f"yaml or regex to say where the version is (got {what})")
+
+    for name, m in c.machines.items():
+        path: PathKey = ("machines", name)
+        if (m.runner is None) == (m.labels is None):
+            at(path, f"machines.{name}: give `runner` (a GitHub-hosted image) or `labels` (self-hosted), not "
+               f"{'both' if m.runner else 'neither'}")
+            continue
+        if m.runner is not None:
+            if m.runner not in HOSTED_RUNNERS:
+                at((*path, "runner"), f"machines.{name}.runner: {m.runner!r} is not a GitHub-hosted image"
+                   f"{_suggest(m.runner, HOSTED_RUNNERS)}; for a self-hosted machine use `labels`")
+            elif m.os is not None and m.os != HOSTED_RUNNERS[m.runner]:
+                at((*path, "os"), f"machines.{name}.os: {m.runner} runs {HOSTED_RUNNERS[m.runner]}, not {m.os}")
+        elif m.os is None:
+            at(path, f"machines.{name}: a self-hosted machine needs `os` (linux, macos or windows)")
+        if m.setup_python and m.python is None:
+            at((*path, "setup-python"), f"machines.{name}: setup-python needs a `python` version")
+
+    ports: dict[int, str] = {}
+    for name, s in c.services.items():
+        if s.port in ports:
+            at(("services", name, "port"), f"services.{name}.port: port {s.port} is already used by "
+               f"services.{ports[s.port]}")
+        ports.setdefault(s.port, name)
+
+    env = c.env
+    for key, value in env.values.items():
+        reason = secret_reason(key, value)
+        if reason:
+            at(("env", "values", key), f"env.values.{key}: this value {reason}. Never write a secret in "
+               f"releasekit.yaml: delete the value, rotate the secret if it was ever committed, store it as a "
+               f"repository secret and list its name under env.secrets")
+    buckets = {"values": set(env.values), "vars": set(env.vars), "secrets": set(env.secrets)}
+    for bucket, names in (("vars", env.vars), ("secrets", env.secrets)):
+        for i, n in enumerate(names):
+            if n.upper().startswith("GITHUB_"):
+                at(("env", bucket, i), f"env.{bucket}[{i}]: {n!r}: GitHub reserves names starting with GITHUB_; "
+                   "the workflow token is granted through each job's `permissions:`, not a secret")
+            for other, other_names in buckets.items():
+                if other < bucket and n in other_names:
+                    at(("env", bucket, i), f"env.{bucket}[{i}]: {n!r} is also declared in env.{other}")
+        for n in _duplicates(names):
+            at(("env", bucket), f"env.{bucket}: {n!r} is listed twice")
+
+    files: dict[str, str] = {}
+    for key, wf in c.workflows.items():
+        _check_workflow(located, key, at)
+        file = wf.file_name(key).lower()
+        if file in files:
+            at(("workflows", key, "file"), f"workflows.{key}: writes {wf.file_name(key)}, which "
+               f"workflows.{files[file]} writes too; give one of them another `file`")
+        files.setdefault(file, key)
+
+    py = c.publish.python
+    if py is not None:
+        path = ("publish", "python")
+        if py.trusted_publishing and py.token_secret:
+            at((*path, "token-secret"), "publish.python: PyPI and TestPyPI use trusted publishing from the "
+               "workflow (no token); remove token-secret")
+        if not py.trusted_publishing and not py.token_secret:
+            at((*path, "index"), f"publish.python: uploading to {py.index} needs `token-secret`, the name of the "
+               "secret holding its token")
+        if py.token_secret and py.token_secret not in env.secrets:
+            at((*path, "token-secret"), f"publish.python.token-secret: {py.token_secret!r} is not declared in "
+               "env.secrets")
+    return out
+
+
+def _check_workflow(located: Located, key: str, at: _At) -> None:
+    c = located.config
+    wf = c.workflows[key]
+    base: PathKey = ("workflows", key)
+    t = wf.triggers
+    if t.push is None and t.pull_request is None and not t.schedule and t.workflow_dispatch is None:
+        at((*base, "triggers"), f"workflows.{key}.triggers: nothing starts this workflow; add push, "
+           "pull_request, schedule or workflow_dispatch")
+    if t.push is not None and not (t.push.branches or t.push.tags):
+        at((*base, "triggers", "push"), f"workflows.{key}.triggers.push: give branches or tags (a push trigger "
+           "without filters runs on every push to every branch and tag)")
+    for i, name in enumerate(wf.machines):
+        machine = c.machines.get(name)
+        if machine is None:
+            at((*base, "machines", i), f"workflows.{key}.machines[{i}]: no machine named {name!r}"
+               f"{_suggest(name, c.machines)}; declare it under machines")
+        elif machine.development_only:
+            at((*base, "machines", i), f"workflows.{key}.machines[{i}]: {name!r} is development-only and cannot "
+               "run workflows")
+    for n in _duplicates(wf.machines):
+        at((*base, "machines"), f"workflows.{key}.machines: {n!r} is listed twice")
+    for i, name in enumerate(wf.services):
+        if name not in c.services:
+            at((*base, "services", i), f"workflows.{key}.services[{i}]: no service named {name!r}"
+               f"{_suggest(name, c.services)}; declare it under services")
+    for i, name in enumerate(wf.secrets):
+        if name not in c.env.secrets:
+            at((*base, "secrets", i), f"workflows.{key}.secrets[{i}]: {name!r} is not declared in env.secrets"
+               f"{_suggest(name, c.env.secrets)}")
+    if t.workflow_dispatch is not None:
+        inputs = t.workflow_dispatch.inputs
+        ipath: PathKey = (*base, "triggers", "workflow_dispatch", "inputs")
+        if len(inputs) > MAX_DISPATCH_INPUTS:
+            at(ipath, f"workflows.{key}: {len(inputs)} dispatch inputs; GitHub allows at most {MAX_DISPATCH_INPUTS}")
+        for name, spec in inputs.items():
+            where = f"workflows.{key}.triggers.workflow_dispatch.inputs.{name}"
+            message = _input_problem(spec.type, spec.default, spec.options)
+            if message:
+                at((*ipath, name), f"{where}: {message}")
+    for point, steps in wf.steps.items():
+        for i, step in enumerate(steps):
+            if isinstance(step, str):
+                continue
+            spath: PathKey = (*base, "steps", point, i)
+            where = f"workflows.{key}.steps.{point}[{i}]"
+            if (step.run is None) == (step.uses is None):
+                at(spath, f"{where}: give `run` (a command) or `uses` (an action), not "
+                   f"{'both' if step.run else 'neither'}")
+            if step.with_ and step.uses is None:
+                at((*spath, "with"), f"{where}: `with` only applies to `uses`")
+            if (step.shell or step.working_directory) and step.run is None:
+                at(spath, f"{where}: `shell` and `working-directory` only apply to `run`")
+            for env_key, env_value in step.env.items():
+                if "${{" in env_value:
+                    continue
+                reason = secret_reason(env_key, env_value)
+                if reason:
+                    at((*spath, "env", env_key), f"{where}.env.{env_key}: this value {reason}; declare it in "
+                       "env.secrets and list it in the workflow's `secrets`")
+
+
+def _input_problem(kind: str, default: object, options: tuple[str, ...]) -> str | None:
+    if kind == "choice":
+        if not options:
+            return "a choice input needs `options`"
+        if default is not None and str(default) not in options:
+            return f"default {default!r} is not one of the options {list(options)}"
+    elif options:
+        return "`options` only applies to type choice"
+    if default is None:
+        return None
+    if kind == "boolean" and not isinstance(default, bool):
+        return f"default {default!r} is not a boolean (true or false)"
+    if kind == "number" and (isinstance(default, bool) or not _is_number(default)):
+        return f"default {default!r} is not a number"
+    if kind in ("string", "environment") and isinstance(default, bool):
+        return f"default {default!r} is a boolean; quote it for a string input"
+    return None
+
+
+def _is_number(value: object) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _duplicates(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    dup: list[str] = []
+    for item in items:
+        if item in seen and item not in dup:
+            dup.append(item)
+        seen.add(item)
+    return dup
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    _At = Callable[[PathKey, str], None]

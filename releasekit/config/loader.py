@@ -1,0 +1,355 @@
+"""Read `releasekit.yaml` into the frozen model, keeping the line and column of every value for error messages."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+
+from releasekit.config import model
+from releasekit.errors import ConfigError, Problem
+
+PathKey = tuple[str | int, ...]
+
+try:  # the C loader is several times faster and always gives marks
+    _Loader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_FLOAT = "tag:yaml.org,2002:float"
+_NULL = "tag:yaml.org,2002:null"
+
+# Keys people carry over from GitHub's own workflow syntax, and what they are called here.
+_KNOWN_MISTAKES = {"on": "triggers", "runs-on": "machines", "jobs": "steps", "true": "triggers"}
+
+
+def dotted(path: PathKey) -> str:
+    """`('workflows', 'release', 'machines', 0)` -> `workflows.release.machines[0]`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out or "the top level"
+
+
+@dataclass(frozen=True)
+class Located:
+    """A loaded config with the position of every value, so later checks can point at the user's text."""
+
+    config: model.Config
+    file: str
+    root: Path
+    positions: dict[PathKey, tuple[int, int]]
+
+    def problem(self, path: PathKey, message: str) -> Problem:
+        """A problem at `path`, or at its nearest located parent."""
+        probe = path
+        while probe not in self.positions and probe:
+            probe = probe[:-1]
+        line, column = self.positions.get(probe, (1, 1))
+        return Problem(self.file, line, column, message)
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.positions: dict[PathKey, tuple[int, int]] = {}
+
+    def fail(self, node: yaml.Node, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.file, mark.line + 1, mark.column + 1, message))
+
+    def build(self, tp: Any, node: yaml.Node, path: PathKey, what: str) -> Any:
+        """Build a value of type `tp` from `node`; on error record a problem and return `_INVALID`."""
+        self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        origin = typing.get_origin(tp)
+        if origin in (Union, types.UnionType):
+            return self._union(tp, node, path, what)
+        if origin is Literal:
+            return self._literal(tp, node, path)
+        if origin is tuple:
+            return self._sequence(typing.get_args(tp)[0], node, path, what)
+        if origin is dict:
+            return self._mapping(typing.get_args(tp)[1], node, path, what, None)
+        if dataclasses.is_dataclass(tp):
+            return self._dataclass(tp, node, path)
+        return self._scalar(tp, node, path)
+
+    def _union(self, tp: Any, node: yaml.Node, path: PathKey, what: str) -> Any:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
+            if len(args) < len(typing.get_args(tp)):
+                return None
+        for arg in args:
+            if _accepts(arg, node):
+                return self.build(arg, node, path, what)
+        self.fail(node, f"{dotted(path)}: expected {' or '.join(_describe(a) for a in args)}, got {_kind(node)}")
+        return _INVALID
+
+    def _literal(self, tp: Any, node: yaml.Node, path: PathKey) -> Any:
+        choices = [str(c) for c in typing.get_args(tp)]
+        if not isinstance(node, yaml.ScalarNode) or node.value not in choices:
+            got = repr(node.value) if isinstance(node, yaml.ScalarNode) else _kind(node)
+            hint = _did_you_mean(node.value, choices) if isinstance(node, yaml.ScalarNode) else ""
+            self.fail(node, f"{dotted(path)}: expected one of {', '.join(choices)}, got {got}{hint}")
+            return _INVALID
+        return node.value
+
+    def _sequence(self, item: Any, node: yaml.Node, path: PathKey, what: str) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            hint = f"; write a list, e.g. [{node.value}]" if isinstance(node, yaml.ScalarNode) and node.value else ""
+            self.fail(node, f"{dotted(path)}: expected a list, got {_kind(node)}{hint}")
+            return _INVALID
+        return tuple(self.build(item, child, (*path, i), what) for i, child in enumerate(node.value))
+
+    def _pairs(self, node: yaml.MappingNode, path: PathKey) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.fail(key_node, f"{dotted(path)}: YAML merge keys ('<<') are not supported; write the keys out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (_STR, _BOOL, _INT):
+                self.fail(key_node, f"{dotted(path)}: keys must be plain strings")
+                continue
+            key = str(key_node.value)
+            if key in seen:
+                self.fail(key_node, f"duplicate key {key!r} in {dotted(path)} (first at line {seen[key]})")
+                continue
+            seen[key] = key_node.start_mark.line + 1
+            yield key, key_node, value_node
+
+    def _mapping(self, item: Any, node: yaml.Node, path: PathKey, what: str, key_pattern: str | None) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
+                return {}
+            self.fail(node, f"{dotted(path)}: expected a mapping, got {_kind(node)}")
+            return _INVALID
+        out: dict[str, Any] = {}
+        for key, key_node, value_node in self._pairs(node, path):
+            if key_pattern and not re.match(key_pattern, key):
+                self.fail(key_node, f"{dotted(path)}: invalid name {key!r} (must match {key_pattern})")
+                continue
+            out[key] = self.build(item, value_node, (*path, key), what)
+        return out
+
+    def _dataclass(self, cls: Any, node: yaml.Node, path: PathKey) -> Any:
+        if not isinstance(node, yaml.MappingNode):
+            if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
+                node = yaml.MappingNode("tag:yaml.org,2002:map", [], node.start_mark, node.end_mark)
+            else:
+                self.fail(node, f"{dotted(path)}: expected a mapping, got {_kind(node)}")
+                return _INVALID
+        fields = {model.yaml_key(f): f for f in dataclasses.fields(cls)}
+        hints = _hints(cls)
+        values: dict[str, Any] = {}
+        ok = True
+        for key, key_node, value_node in self._pairs(node, path):
+            f = fields.get(key)
+            if f is None:
+                where = f" in {dotted(path)}" if path else " at the top level"
+                hint = _did_you_mean(key, list(fields))
+                if not hint and key in _KNOWN_MISTAKES and _KNOWN_MISTAKES[key] in fields:
+                    hint = f"; did you mean {_KNOWN_MISTAKES[key]!r}?"
+                self.fail(key_node, f"unknown key {key!r}{where}{hint}")
+                ok = False
+                continue
+            self.positions[(*path, key, "<key>")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            value = self._field(f, hints[f.name], value_node, (*path, key))
+            if value is _INVALID:
+                ok = False
+            else:
+                values[f.name] = value
+        for key, f in fields.items():
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            if required and f.name not in values and ok:
+                where = f" in {dotted(path)}" if path else " at the top level"
+                self.fail(node, f"missing key {key!r}{where} ({f.metadata['doc'].rstrip('.')})")
+                ok = False
+        return cls(**values) if ok else _INVALID
+
+    def _field(self, f: dataclasses.Field[Any], tp: Any, node: yaml.Node, path: PathKey) -> Any:
+        meta = f.metadata
+        if typing.get_origin(tp) is dict:
+            value = self._mapping(typing.get_args(tp)[1], node, path, f.name, meta.get("key_pattern"))
+        else:
+            value = self.build(tp, node, path, f.name)
+        if value is _INVALID or value is None:
+            return value
+        items: list[tuple[Any, yaml.Node, PathKey]]
+        if isinstance(value, tuple):
+            if _contains_invalid(value):
+                return _INVALID
+            min_items = meta.get("min_items")
+            if min_items and len(value) < min_items:
+                self.fail(node, f"{dotted(path)}: needs at least {min_items} item{'s' * (min_items > 1)}")
+                return _INVALID
+            assert isinstance(node, yaml.SequenceNode)
+            items = [(v, n, (*path, i)) for i, (v, n) in enumerate(zip(value, node.value))]
+        else:
+            items = [(value, node, path)]
+        for item, item_node, item_path in items:
+            message = _constraint_problem(meta, item)
+            if message:
+                self.fail(item_node, f"{dotted(item_path)}: {message}")
+                return _INVALID
+        return value
+
+    def _scalar(self, tp: Any, node: yaml.Node, path: PathKey) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(node, f"{dotted(path)}: expected {_describe(tp)}, got {_kind(node)}")
+            return _INVALID
+        if tp is bool:
+            if node.tag == _BOOL:
+                return node.value.lower() in ("true", "yes", "on", "y")
+        elif tp is int:
+            if node.tag == _INT:
+                return int(node.value.replace("_", ""), 0)
+        elif tp is str:
+            if node.tag in (_STR, _INT):
+                return node.value
+            if node.tag == _FLOAT:
+                self.fail(node, f"{dotted(path)}: {node.value} is read as a number; quote it: \"{node.value}\"")
+                return _INVALID
+            if node.tag == _BOOL:
+                self.fail(node, f"{dotted(path)}: {node.value} is read as a boolean; quote it: \"{node.value}\"")
+                return _INVALID
+        self.fail(node, f"{dotted(path)}: expected {_describe(tp)}, got {_kind(node)}")
+        return _INVALID
+
+
+class _Invalid:
+    """Marks a value that failed to load; its problem is already recorded."""
+
+
+_INVALID: Any = _Invalid()
+
+
+def _contains_invalid(value: tuple[Any, ...]) -> bool:
+    return any(v is _INVALID for v in value)
+
+
+def _constraint_problem(meta: typing.Mapping[str, Any], value: Any) -> str | None:
+    pattern = meta.get("pattern")
+    if pattern and isinstance(value, str) and not re.match(pattern, value):
+        return f"{value!r} is not valid (must match {pattern})"
+    minimum, maximum = meta.get("minimum"), meta.get("maximum")
+    if isinstance(value, int) and not isinstance(value, bool):
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            return f"{value} is out of range {minimum}-{maximum}"
+    check = meta.get("check")
+    if check is not None and isinstance(value, str):
+        result: str | None = check(value)
+        return result
+    return None
+
+
+def _hints(cls: Any) -> dict[str, Any]:
+    cached = _HINTS.get(cls)
+    if cached is None:
+        cached = _HINTS[cls] = typing.get_type_hints(cls)
+    return cached
+
+
+_HINTS: dict[Any, dict[str, Any]] = {}
+
+
+def _accepts(tp: Any, node: yaml.Node) -> bool:
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return isinstance(node, yaml.SequenceNode)
+    if origin is dict or dataclasses.is_dataclass(tp):
+        return isinstance(node, yaml.MappingNode)
+    if not isinstance(node, yaml.ScalarNode):
+        return False
+    if tp is bool:
+        return node.tag == _BOOL
+    if tp is int:
+        return node.tag == _INT
+    return node.tag in (_STR, _FLOAT, _BOOL) or origin is Literal
+
+
+def _describe(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        return "a list"
+    if origin is dict or dataclasses.is_dataclass(tp):
+        return "a mapping"
+    if origin is Literal:
+        return "one of " + ", ".join(str(a) for a in typing.get_args(tp))
+    return {str: "a string", int: "an integer", bool: "true or false"}.get(tp, str(tp))
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    return {
+        _STR: f"the string {node.value!r}",
+        _INT: f"the number {node.value}",
+        _FLOAT: f"the number {node.value}",
+        _BOOL: f"the boolean {node.value}",
+        _NULL: "nothing (null)",
+    }.get(node.tag, f"{node.value!r}")
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def parse(text: str, file: str, root: Path) -> Located:
+    """Parse and validate config text. Raises ConfigError listing every problem, each with file:line:column."""
+    try:
+        documents = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "cannot be parsed"
+        context = f" ({exc.context})" if exc.context else ""
+        raise ConfigError([Problem(file, line, column, f"invalid YAML: {what}{context}")]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([Problem(file, 1, 1, f"invalid YAML: {exc}")]) from None
+    if not documents or documents[0] is None:
+        raise ConfigError([Problem(file, 1, 1, "the file is empty; run `releasekit init` to write a starting point")])
+    if len(documents) > 1:
+        mark = documents[1].start_mark
+        raise ConfigError([Problem(file, mark.line + 1, 1, "expected one YAML document, found several ('---')")])
+    builder = _Builder(file)
+    config = builder.build(model.Config, documents[0], (), "config")
+    if builder.problems or config is _INVALID:
+        raise ConfigError(builder.problems)
+    located = Located(config=config, file=file, root=root, positions=builder.positions)
+    from releasekit.config.checks import semantic_problems
+
+    problems = semantic_problems(located)
+    if problems:
+        raise ConfigError(problems)
+    return located
+
+
+def load(path: Path) -> Located:
+    """Load `releasekit.yaml` from disk; the file name in messages is as the user gave it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [Problem(str(path), 1, 1, "not found; run `releasekit init` here, or pass --config PATH")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(path), 1, 1, f"cannot be read: {exc}")]) from None
+    return parse(text, str(path), path.parent.resolve())

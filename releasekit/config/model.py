@@ -1,0 +1,486 @@
+"""The typed, frozen model of `releasekit.yaml`; field metadata drives both loading and the JSON Schema."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# A check returns None when the value is fine, else a message that says what is wrong and how to fix it.
+Check = Callable[[Any], "str | None"]
+
+NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"
+WORKFLOW_FILE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$"
+ACTION = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._/-]+)?$"
+PYTHON_VERSION = r"^3\.[0-9]{1,2}(?:\.[0-9]{1,3})?$"
+
+# GitHub-hosted runner images (docs: "GitHub-hosted runners" > "Supported runners and hardware resources").
+HOSTED_RUNNERS: Mapping[str, str] = {
+    "ubuntu-latest": "linux",
+    "ubuntu-24.04": "linux",
+    "ubuntu-22.04": "linux",
+    "ubuntu-24.04-arm": "linux",
+    "ubuntu-22.04-arm": "linux",
+    "macos-latest": "macos",
+    "macos-26": "macos",
+    "macos-15": "macos",
+    "macos-15-intel": "macos",
+    "macos-14": "macos",
+    "macos-13": "macos",
+    "windows-latest": "windows",
+    "windows-2025": "windows",
+    "windows-2022": "windows",
+    "windows-11-arm": "windows",
+}
+
+
+def meta(
+    doc: str,
+    *,
+    alias: str | None = None,
+    pattern: str | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    check: Check | None = None,
+    key_pattern: str | None = None,
+    min_items: int | None = None,
+    examples: tuple[Any, ...] = (),
+) -> dict[str, Any]:
+    """Field metadata: the YAML key (kebab-case by default), docs, and the constraints both loader and schema use."""
+    return {
+        "doc": doc,
+        "alias": alias,
+        "pattern": pattern,
+        "minimum": minimum,
+        "maximum": maximum,
+        "check": check,
+        "key_pattern": key_pattern,
+        "min_items": min_items,
+        "examples": examples,
+    }
+
+
+def yaml_key(f: dataclasses.Field[Any]) -> str:
+    """The key a field has in YAML."""
+    alias = f.metadata.get("alias")
+    return alias if isinstance(alias, str) else f.name.replace("_", "-")
+
+
+def _checks() -> Any:
+    # Imported late: the validators are their own modules, and the model only names them.
+    from releasekit.config import checks
+
+    return checks
+
+
+def _cron(value: Any) -> str | None:
+    return _checks().cron(value)
+
+
+def _ref_pattern(value: Any) -> str | None:
+    return _checks().ref_pattern(value)
+
+
+def _path_pattern(value: Any) -> str | None:
+    return _checks().path_pattern(value)
+
+
+def _asset_glob(value: Any) -> str | None:
+    return _checks().asset_glob(value)
+
+
+def _regex(value: Any) -> str | None:
+    return _checks().version_regex(value)
+
+
+def _tag_format(value: Any) -> str | None:
+    return _checks().tag_format(value)
+
+
+def _relative_path(value: Any) -> str | None:
+    return _checks().relative_path(value)
+
+
+def _dotted_key(value: Any) -> str | None:
+    return _checks().dotted_key(value)
+
+
+def _run(value: Any) -> str | None:
+    return _checks().run_command(value)
+
+
+@dataclass(frozen=True)
+class Project:
+    """Who the project is on GitHub and how its release tags are spelled."""
+
+    name: str = field(metadata=meta("Project name, used in workflow names and messages.", pattern=NAME))
+    repository: str = field(
+        metadata=meta("The GitHub repository, `owner/name`.", pattern=REPOSITORY, examples=("fluxion-app/fluxion",))
+    )
+    default_branch: str = field(
+        default="main", metadata=meta("The branch releases are cut from.", check=_ref_pattern)
+    )
+    tag_format: str = field(
+        default="v{version}",
+        metadata=meta("How a version becomes a git tag; must contain `{version}` once.", check=_tag_format),
+    )
+
+
+@dataclass(frozen=True)
+class VersionFile:
+    """One file that carries the project's version, and where in it."""
+
+    path: str = field(metadata=meta("Path relative to the repository root (use `/`).", check=_relative_path))
+    toml: str | None = field(
+        default=None, metadata=meta("Dotted TOML key, e.g. `project.version`.", check=_dotted_key)
+    )
+    json: str | None = field(default=None, metadata=meta("Dotted JSON key, e.g. `version`.", check=_dotted_key))
+    yaml: str | None = field(default=None, metadata=meta("Dotted YAML key, e.g. `version`.", check=_dotted_key))
+    regex: str | None = field(
+        default=None,
+        metadata=meta(
+            "Python regex (multi-line mode) with a named group `version`, for any other file.", check=_regex
+        ),
+    )
+    format: Literal["semver", "pep440"] | None = field(
+        default=None,
+        metadata=meta(
+            "How the version is written here: `semver` (1.4.0-rc.1) or `pep440` (1.4.0rc1). "
+            "Default: pep440 for `pyproject.toml`, `setup.cfg` and `*.py`, semver otherwise."
+        ),
+    )
+
+    @property
+    def effective_format(self) -> Literal["semver", "pep440"]:
+        if self.format is not None:
+            return self.format
+        name = self.path.rsplit("/", 1)[-1]
+        return "pep440" if name in ("pyproject.toml", "setup.cfg") or name.endswith(".py") else "semver"
+
+
+@dataclass(frozen=True)
+class Versioning:
+    """Every place the version lives, and the changelog."""
+
+    files: tuple[VersionFile, ...] = field(
+        default=(), metadata=meta("Every file that carries the version.", min_items=1)
+    )
+    changelog: str | None = field(
+        default="CHANGELOG.md",
+        metadata=meta("Keep-a-Changelog file whose `Unreleased` section a release promotes.", check=_relative_path),
+    )
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A runner: a GitHub-hosted image, or a self-hosted machine selected by its labels."""
+
+    runner: str | None = field(
+        default=None, metadata=meta("GitHub-hosted image, e.g. `ubuntu-24.04`, `macos-14`, `windows-2022`.")
+    )
+    labels: tuple[str, ...] | None = field(
+        default=None,
+        metadata=meta(
+            "Self-hosted runner labels (`self-hosted` is added first). Give `runner` or `labels`, not both.",
+            pattern=r"^[A-Za-z0-9_.-]+$",
+            min_items=1,
+        ),
+    )
+    os: Literal["linux", "macos", "windows"] | None = field(
+        default=None, metadata=meta("Operating system; required for self-hosted machines.")
+    )
+    os_version: str | None = field(default=None, metadata=meta("OS release, for people, e.g. `macOS Monterey (12.7.4)`."))
+    arch: Literal["x64", "arm64"] | None = field(default=None, metadata=meta("CPU architecture, if it matters."))
+    python: str | None = field(
+        default=None,
+        metadata=meta("Python version used on this machine, quoted: `\"3.12\"`.", pattern=PYTHON_VERSION),
+    )
+    setup_python: bool | None = field(
+        default=None,
+        metadata=meta(
+            "Install `python` with actions/setup-python. Default: true on hosted runners, false on self-hosted "
+            "(which use their own interpreter or venv)."
+        ),
+    )
+    development_only: bool = field(
+        default=False,
+        metadata=meta("A developer machine: documented here, never used by a workflow."),
+    )
+    host: str | None = field(default=None, metadata=meta("Host name or address, for people (not used by CI)."))
+    path: str | None = field(default=None, metadata=meta("Where the checkout lives on this machine."))
+    role: str | None = field(default=None, metadata=meta("What the machine is for."))
+
+    @property
+    def self_hosted(self) -> bool:
+        return self.labels is not None
+
+    @property
+    def effective_os(self) -> str:
+        if self.os is not None:
+            return self.os
+        return HOSTED_RUNNERS.get(self.runner or "", "linux")
+
+    @property
+    def runs_on(self) -> str | list[str]:
+        if self.labels is not None:
+            return ["self-hosted", *self.labels]
+        return self.runner or ""
+
+    @property
+    def uses_setup_python(self) -> bool:
+        if self.python is None:
+            return False
+        return self.setup_python if self.setup_python is not None else not self.self_hosted
+
+
+@dataclass(frozen=True)
+class Service:
+    """A long-running process a workflow starts and health-checks (E2E tests)."""
+
+    port: int = field(metadata=meta("TCP port it listens on.", minimum=1, maximum=65535))
+    start: str = field(metadata=meta("Shell command that starts it (runs in the background).", check=_run))
+    working_directory: str = field(
+        default=".", metadata=meta("Directory to start it in, relative to the checkout.", check=_relative_path)
+    )
+    health: str = field(
+        default="/health", metadata=meta("HTTP path that answers 2xx when it is ready.", pattern=r"^/\S*$")
+    )
+    start_timeout: int = field(
+        default=60, metadata=meta("Seconds to wait for the health check.", minimum=1, maximum=3600)
+    )
+    description: str | None = field(default=None, metadata=meta("What the service is."))
+
+
+@dataclass(frozen=True)
+class Env:
+    """Environment variables. Values only for plain settings; secrets and variables by name only."""
+
+    values: dict[str, str] = field(
+        default_factory=dict,
+        metadata=meta(
+            "Plain, non-secret settings written into the workflows' `env:` (e.g. `TTS_ENGINE: chatterbox`).",
+            key_pattern=ENV_NAME,
+        ),
+    )
+    vars: tuple[str, ...] = field(
+        default=(),
+        metadata=meta("Names of repository variables, used as `${{ vars.NAME }}`.", pattern=ENV_NAME),
+    )
+    secrets: tuple[str, ...] = field(
+        default=(),
+        metadata=meta(
+            "Names of repository secrets, used as `${{ secrets.NAME }}`. Never a value.", pattern=ENV_NAME
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class PushTrigger:
+    """`on.push`: branch and tag filters."""
+
+    branches: tuple[str, ...] = field(
+        default=(), metadata=meta("Branch filter patterns.", check=_ref_pattern)
+    )
+    tags: tuple[str, ...] = field(default=(), metadata=meta("Tag filter patterns, e.g. `v*`.", check=_ref_pattern))
+    paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check=_path_pattern))
+
+
+@dataclass(frozen=True)
+class PullRequestTrigger:
+    """`on.pull_request`: base-branch filters."""
+
+    branches: tuple[str, ...] = field(
+        default=(), metadata=meta("Base branch filter patterns.", check=_ref_pattern)
+    )
+    paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check=_path_pattern))
+
+
+@dataclass(frozen=True)
+class DispatchInput:
+    """One `workflow_dispatch` input."""
+
+    type: Literal["string", "boolean", "choice", "number", "environment"] = field(
+        default="string", metadata=meta("Input type, as GitHub defines them.")
+    )
+    description: str | None = field(default=None, metadata=meta("Shown in the Run workflow form."))
+    required: bool = field(default=False, metadata=meta("Whether a value must be given."))
+    default: str | bool | int | None = field(default=None, metadata=meta("Default value."))
+    options: tuple[str, ...] = field(default=(), metadata=meta("Choices (type `choice` only)."))
+
+
+@dataclass(frozen=True)
+class DispatchTrigger:
+    """`on.workflow_dispatch`: manual runs with typed inputs."""
+
+    inputs: dict[str, DispatchInput] = field(
+        default_factory=dict,
+        metadata=meta("Inputs by name (at most 25).", key_pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$"),
+    )
+
+
+@dataclass(frozen=True)
+class Triggers:
+    """What starts a workflow (written as `on:` in the generated file)."""
+
+    push: PushTrigger | None = field(default=None, metadata=meta("Run on pushes."))
+    pull_request: PullRequestTrigger | None = field(
+        default=None, metadata=meta("Run on pull requests.", alias="pull_request")
+    )
+    schedule: tuple[str, ...] = field(
+        default=(), metadata=meta("Cron expressions (UTC, POSIX syntax).", check=_cron, examples=("0 3 * * 1",))
+    )
+    workflow_dispatch: DispatchTrigger | None = field(
+        default=None, metadata=meta("Allow manual runs.", alias="workflow_dispatch")
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step a project adds at one of a template's extension points."""
+
+    name: str | None = field(default=None, metadata=meta("Step name shown in the run."))
+    run: str | None = field(
+        default=None,
+        metadata=meta(
+            "Shell command. No `${{ }}` expressions: pass values through `env:` and use `$NAME`.", check=_run
+        ),
+    )
+    uses: str | None = field(
+        default=None,
+        metadata=meta(
+            "An action `owner/repo[/path]`, without `@ref`: it is pinned from `releasekit.lock`.", pattern=ACTION
+        ),
+    )
+    with_: dict[str, str | bool | int] = field(
+        default_factory=dict, metadata=meta("Inputs of the action.", alias="with")
+    )
+    env: dict[str, str] = field(
+        default_factory=dict, metadata=meta("Step environment.", key_pattern=ENV_NAME)
+    )
+    shell: Literal["bash", "sh", "pwsh", "powershell", "cmd", "python"] | None = field(
+        default=None, metadata=meta("Shell for `run` (default: bash on every OS).")
+    )
+    working_directory: str | None = field(
+        default=None, metadata=meta("Directory for `run`, relative to the checkout.", check=_relative_path)
+    )
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """One generated workflow file."""
+
+    triggers: Triggers = field(metadata=meta("What starts it (the generated `on:`)."))
+    machines: tuple[str, ...] = field(
+        metadata=meta("Machines it runs on; several make a matrix.", min_items=1, pattern=NAME)
+    )
+    file: str | None = field(
+        default=None, metadata=meta("File name under .github/workflows/ (default: `<key>.yml`).", pattern=WORKFLOW_FILE)
+    )
+    name: str | None = field(default=None, metadata=meta("Display name (default: from the key)."))
+    template: str | None = field(
+        default=None,
+        metadata=meta(
+            "Template name (default: the key): built-in `test-suite`, `e2e-tests`, `release`, `release-full`, "
+            "or `templates/<name>.yml.j2` in the project.",
+            pattern=NAME,
+        ),
+    )
+    services: tuple[str, ...] = field(
+        default=(), metadata=meta("Services started and health-checked before the tests.", pattern=NAME)
+    )
+    secrets: tuple[str, ...] = field(
+        default=(), metadata=meta("Secrets (declared in `env.secrets`) this workflow's steps receive.", pattern=ENV_NAME)
+    )
+    steps: dict[str, tuple[Step | str, ...]] = field(
+        default_factory=dict,
+        metadata=meta(
+            "Steps added at the template's extension points (e.g. `setup`, `test`, `build`); a string is a `run`.",
+            key_pattern=NAME,
+        ),
+    )
+    timeout_minutes: int = field(
+        default=30, metadata=meta("Job timeout in minutes.", minimum=1, maximum=4320)
+    )
+
+    def display_name(self, key: str) -> str:
+        return self.name or key.replace("-", " ").replace("_", " ").title()
+
+    def file_name(self, key: str) -> str:
+        return self.file or f"{key}.yml"
+
+    def template_name(self, key: str) -> str:
+        return self.template or key
+
+
+@dataclass(frozen=True)
+class PythonPackage:
+    """A Python distribution the release builds and uploads."""
+
+    path: str = field(default=".", metadata=meta("Directory holding its pyproject.toml.", check=_relative_path))
+    index: str = field(
+        default="pypi",
+        metadata=meta(
+            "`pypi` or `testpypi` (trusted publishing from the workflow), or an index upload URL "
+            "(twine with `token-secret`).",
+            pattern=r"^(pypi|testpypi|https?://\S+)$",
+        ),
+    )
+    token_secret: str | None = field(
+        default=None,
+        metadata=meta("Secret holding the upload token for a URL index.", pattern=ENV_NAME),
+    )
+    environment: str = field(
+        default="pypi", metadata=meta("GitHub deployment environment the upload job runs in.", pattern=NAME)
+    )
+
+    @property
+    def trusted_publishing(self) -> bool:
+        return self.index in ("pypi", "testpypi")
+
+
+@dataclass(frozen=True)
+class Publish:
+    """What a release ships."""
+
+    assets: tuple[str, ...] = field(
+        default=(), metadata=meta("Globs of files attached to the GitHub release.", check=_asset_glob)
+    )
+    python: PythonPackage | None = field(default=None, metadata=meta("The Python package to build and upload."))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A performance target, exported to end-to-end jobs as `SLA_<NAME>_MS` for the tests to assert."""
+
+    target_ms: int = field(metadata=meta("Upper bound in milliseconds.", minimum=1, maximum=86_400_000))
+    layer: str | None = field(default=None, metadata=meta("Layer of the system, e.g. `L0`."))
+    operation: str | None = field(default=None, metadata=meta("What is measured, e.g. `Regex match`."))
+
+    @staticmethod
+    def env_name(key: str) -> str:
+        return "SLA_" + key.upper().replace("-", "_").replace(".", "_") + "_MS"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole of `releasekit.yaml`."""
+
+    project: Project = field(metadata=meta("The project and its repository."))
+    versioning: Versioning = field(default=Versioning(), metadata=meta("Where the version lives."))
+    machines: dict[str, Machine] = field(
+        default_factory=dict, metadata=meta("Runners by name.", key_pattern=NAME)
+    )
+    services: dict[str, Service] = field(
+        default_factory=dict, metadata=meta("Services by name.", key_pattern=NAME)
+    )
+    env: Env = field(default=Env(), metadata=meta("Environment variables, secrets by name."))
+    workflows: dict[str, Workflow] = field(
+        default_factory=dict, metadata=meta("Workflows to generate, by key.", key_pattern=NAME)
+    )
+    publish: Publish = field(default=Publish(), metadata=meta("What a release ships."))
+    performance: dict[str, Budget] = field(
+        default_factory=dict, metadata=meta("Performance budgets by name.", key_pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    )
