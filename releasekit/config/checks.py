@@ -55,12 +55,16 @@ def version_regex(value: str) -> str | None:
 def tag_format(value: str) -> str | None:
     if value.count("{version}") != 1:
         return f"tag format {value!r} must contain {{version}} exactly once, e.g. 'v{{version}}'"
-    rest = value.replace("{version}", "")
-    if "{" in rest or "}" in rest:
+    if "{" in value.replace("{version}", "") or "}" in value.replace("{version}", ""):
         return f"tag format {value!r}: the only placeholder is {{version}}"
-    if rest and filter_pattern_error(rest.replace("*", "x"), kind="ref"):
-        return f"tag format {value!r} makes tags git refuses (no spaces, ~ ^ : ? * [ \\ or '..')"
+    tag = value.replace("{version}", "1.0.0-rc.1")
+    if _BAD_REF.search(tag) or tag.startswith(("/", "-", ".")) or tag.endswith((".", "/", ".lock")):
+        return f"tag format {value!r} makes tags git refuses (see `git check-ref-format`)"
     return None
+
+
+# What `git check-ref-format` refuses anywhere in a ref name.
+_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.")
 
 
 def relative_path(value: str) -> str | None:

@@ -24,14 +24,14 @@ _REF_FORBIDDEN_SEQUENCES = {"..": "'..'", "@{": "'@{'", "//": "'//'"}
 _CLASS_RANGES = (("a", "z"), ("A", "Z"), ("0", "9"))
 _NOT_IN_REFS = "which git forbids in branch/tag names"
 
-TokenKind = Literal["char", "star", "globstar", "quant", "class"]
+_TokenKind = Literal["char", "star", "globstar", "quant", "class"]
 
 
 @dataclass(frozen=True)
 class _Token:
     """One element of a filter pattern: a literal character, a wildcard, a quantifier or a class."""
 
-    kind: TokenKind
+    kind: _TokenKind
     text: str  # the literal character, the quantifier, or the class as a regex
     pos: int  # 1-based column of the token in the pattern
 

@@ -140,6 +140,7 @@ class _Builder:
             return _INVALID
         out: dict[str, Any] = {}
         for key, key_node, value_node in self._pairs(node, path):
+            self.positions[(*path, key, "<key>")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key_pattern and not re.match(key_pattern, key):
                 self.fail(key_node, f"{dotted(path)}: invalid name {key!r} (must match {key_pattern})")
                 continue

@@ -101,7 +101,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _Rule(
         re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:(?P<password>[^\s/@]+)@[^\s/@]"),
-        "is a URL with a password in it (scheme://user:password@host)",
+        "is a URL with a password in it (user:password@ before the host)",
         _password_is_literal,
     ),
 )

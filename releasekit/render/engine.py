@@ -83,14 +83,17 @@ def _template_origin(root: Path, name: str) -> str:
     return f"templates/{name}{TEMPLATE_SUFFIX}" if own.is_file() else f"built-in template {name!r}"
 
 
-def _jinja_location(exc: BaseException) -> str:
+def _jinja_location(exc: BaseException, root: Path) -> str:
     """`template:line` of the innermost template frame in a Jinja traceback."""
     tb = exc.__traceback__
     where = ""
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.endswith(TEMPLATE_SUFFIX) or filename.endswith(".j2"):
-            where = f"{filename}:{tb.tb_lineno}"
+            shown = Path(filename)
+            if shown.is_relative_to(root):
+                shown = shown.relative_to(root)
+            where = f"{shown.as_posix()}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
 
@@ -138,14 +141,16 @@ def _render_workflow(env: jinja2.Environment, located: Located, lock: Lock, key:
             f"templates/{name}{TEMPLATE_SUFFIX} to the project",
         ) from None
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"{exc.filename}:{exc.lineno}: template syntax error: {exc.message}") from None
+        shown = Path(exc.filename or name)
+        shown = shown.relative_to(located.root) if shown.is_relative_to(located.root) else shown
+        raise TemplateError(f"{shown.as_posix()}:{exc.lineno}: template syntax error: {exc.message}") from None
     ctx = _Context(located, lock, key)
     try:
         rendered = template.render(ctx.variables())
     except _ConfigProblem:
         raise
     except jinja2.TemplateError as exc:
-        raise TemplateError(f"{_jinja_location(exc) or origin}: {exc}") from None
+        raise TemplateError(f"{_jinja_location(exc, located.root) or origin}: {exc}") from None
     unused = sorted(set(wf.steps) - ctx.consumed)
     if unused:
         point = unused[0]

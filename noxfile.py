@@ -1,0 +1,45 @@
+"""releasekit's own sessions: tests, lint, workflows, bench, demo. No logic here: each runs a tool or a script."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (real git, real linters on every generated workflow)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy --strict."""
+    session.install("-e", ".[lint]")
+    session.run("ruff", "check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def workflows(session: nox.Session) -> None:
+    """Generate releasekit's own .github/workflows from its releasekit.yaml (`-- --check` to verify)."""
+    session.install("-e", ".")
+    session.run("releasekit", "workflows", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job on the bundled example: generate examples/fluxion's workflows in a scratch copy and lint them."""
+    session.install("-e", ".[test]")
+    session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks; prints the figures recorded in BENCHMARKS.md."""
+    session.install("-e", ".[test]")
+    session.run("python", "bench/run.py", *session.posargs)
