@@ -19,9 +19,22 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width so that it does not import shutil on every run (see BENCHMARKS.md)."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            width = os.get_terminal_size().columns - 2
+        except OSError:
+            width = 78
+        super().__init__(prog, width=max(40, min(width, 118)))
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that command's arguments are set up (the others' modules stay unimported)."""
     parser = argparse.ArgumentParser(
         prog="releasekit",
+        formatter_class=_Formatter,
         description="Declare CI and release machinery once in releasekit.yaml; generate and drive it.",
     )
     parser.add_argument("--version", action="version", version=f"releasekit {__version__}")
@@ -33,25 +46,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module, help_text) in COMMANDS.items():
-        command = importlib.import_module(f"releasekit.commands.{module}")
-        p = sub.add_parser(name, help=help_text, description=command.__doc__)
-        command.add_arguments(p)
+        p = sub.add_parser(name, help=help_text, formatter_class=_Formatter)
+        if only in (None, name):
+            command = importlib.import_module(f"releasekit.commands.{module}")
+            p.description = command.__doc__
+            command.add_arguments(p)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if a in COMMANDS), None)
+    args = build_parser(chosen).parse_args(argv)
     module = importlib.import_module(f"releasekit.commands.{COMMANDS[args.command][0]}")
     try:
         code: int = module.run(args)
     except ReleasekitError as exc:
-        print(f"releasekit {args.command}: error: {exc}" if "\n" not in str(exc)
-              else f"releasekit {args.command}: error:\n{exc}", file=sys.stderr)
+        print(
+            f"releasekit {args.command}: error: {exc}"
+            if "\n" not in str(exc)
+            else f"releasekit {args.command}: error:\n{exc}",
+            file=sys.stderr,
+        )
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"releasekit {args.command}: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback reaches a user
+    except Exception as exc:
         if os.environ.get("RELEASEKIT_DEBUG"):
             raise
         print(

@@ -414,9 +414,7 @@ def _walk(root: Path, out: _Findings) -> Iterator[tuple[str, Path]]:
         rel_dir = Path(dirpath).relative_to(root)
         depth = len(rel_dir.parts)
         dirnames[:] = sorted(
-            name
-            for name in dirnames
-            if depth < MAX_DEPTH and name not in SKIPPED_DIRS and not name.startswith(".")
+            name for name in dirnames if depth < MAX_DEPTH and name not in SKIPPED_DIRS and not name.startswith(".")
         )
         for name in sorted(filenames):
             if name in _HANDLERS:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 
 class ReleasekitError(Exception):
     """An error the user can act on. Its message says what, where, and how to fix it."""
@@ -17,14 +15,29 @@ class UsageError(ReleasekitError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a config file, located in the user's text."""
+    """One thing wrong in a config file, located in the user's text. (A plain class: the `workflows --check`
+    fast path imports this module and must not pay for dataclasses or typing.)"""
 
-    file: str
-    line: int  # 1-based
-    column: int  # 1-based
-    message: str
+    __slots__ = ("column", "file", "line", "message")
+
+    def __init__(self, file: str, line: int, column: int, message: str) -> None:
+        self.file = file
+        self.line = line  # 1-based
+        self.column = column  # 1-based
+        self.message = message
+
+    def _key(self) -> tuple[str, int, int, str]:
+        return (self.file, self.line, self.column, self.message)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problem) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Problem({self.file!r}, {self.line}, {self.column}, {self.message!r})"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
@@ -36,7 +49,7 @@ class ConfigError(ReleasekitError):
     exit_code = 2
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.column, p.message))
+        self.problems = sorted(problems, key=lambda p: p._key())
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -82,10 +82,16 @@ def parse_lock(text: str, file: str) -> Lock:
     problems: list[Problem] = []
     actions = data.get("actions") if isinstance(data, dict) else None
     if not isinstance(actions, dict):
-        raise ConfigError([Problem(file, 1, 1, "expected an object with an \"actions\" object")])
+        raise ConfigError([Problem(file, 1, 1, 'expected an object with an "actions" object')])
     if data.get("lock-version") != LOCK_VERSION:
-        problems.append(Problem(file, _line_of(text, '"lock-version"'), 1,
-                                f"unsupported lock-version {data.get('lock-version')!r} (expected {LOCK_VERSION})"))
+        problems.append(
+            Problem(
+                file,
+                _line_of(text, '"lock-version"'),
+                1,
+                f"unsupported lock-version {data.get('lock-version')!r} (expected {LOCK_VERSION})",
+            )
+        )
     pins: dict[str, Pin] = {}
     for action, entry in actions.items():
         line = _line_of(text, f'"{action}"')
@@ -93,12 +99,19 @@ def parse_lock(text: str, file: str) -> Lock:
             problems.append(Problem(file, line, 1, f"{action!r} is not an action name like 'actions/checkout'"))
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("version"), str):
-            problems.append(Problem(file, line, 1, f"{action}: expected {{\"version\": ..., \"sha\": ...}}"))
+            problems.append(Problem(file, line, 1, f'{action}: expected {{"version": ..., "sha": ...}}'))
             continue
         sha = entry.get("sha")
         if not isinstance(sha, str) or not _SHA.match(sha):
-            problems.append(Problem(file, line, 1, f"{action}: sha must be a full 40-character commit SHA, "
-                                    f"got {sha!r} (a tag or branch can be moved; a commit cannot)"))
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    1,
+                    f"{action}: sha must be a full 40-character commit SHA, "
+                    f"got {sha!r} (a tag or branch can be moved; a commit cannot)",
+                )
+            )
             continue
         pins[action] = Pin(action, entry["version"], sha)
     if problems:
@@ -112,6 +125,15 @@ def load_lock(root: Path) -> Lock:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([Problem(str(path), 1, 1, "not found: generated workflows pin every action from it; "
-                                   "run `releasekit init --lock-only` to write one")]) from None
+        raise ConfigError(
+            [
+                Problem(
+                    str(path),
+                    1,
+                    1,
+                    "not found: generated workflows pin every action from it; "
+                    "run `releasekit init --lock-only` to write one",
+                )
+            ]
+        ) from None
     return parse_lock(text, str(path))

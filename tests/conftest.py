@@ -26,6 +26,8 @@ def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("GIT_TERMINAL_PROMPT", "0")
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY"):
         monkeypatch.delenv(name, raising=False)
+    # Commands under test keep their render cache in the test's own directory, never in the user's.
+    monkeypatch.setenv("RELEASEKIT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     # tmp_path may live inside some other repository; do not let git find it.
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path_factory.getbasetemp()))
 
@@ -49,7 +51,13 @@ def run_releasekit(*args: str, cwd: Path, env: dict[str, str] | None = None) -> 
     """The real command line, in a child process, as a user runs it."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "releasekit", *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=120
+        [sys.executable, "-m", "releasekit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=full_env,
+        timeout=120,
     )
 
 

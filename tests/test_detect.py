@@ -288,12 +288,8 @@ def test_non_string_versions_are_notes(tmp_path: Path) -> None:
     assert notes_about(detection, "pyproject.toml") == [
         "pyproject.toml: project.version is not a string (found float); not added"
     ]
-    assert notes_about(detection, "package.json") == [
-        "package.json: version is not a string (found int); not added"
-    ]
-    assert notes_about(detection, "crate/Cargo.toml") == [
-        "crate/Cargo.toml: package.version is empty; not added"
-    ]
+    assert notes_about(detection, "package.json") == ["package.json: version is not a string (found int); not added"]
+    assert notes_about(detection, "crate/Cargo.toml") == ["crate/Cargo.toml: package.version is empty; not added"]
 
 
 # --------------------------------------------------------------------------- Cargo.toml and Tauri
@@ -361,9 +357,7 @@ def test_python_version_line(tmp_path: Path, line: str, locator: str) -> None:
 
 
 def test_python_files_without_a_literal_version_are_ignored_silently(tmp_path: Path) -> None:
-    write(
-        tmp_path, "pkg/__init__.py", 'from importlib.metadata import version\n__version__ = version("pkg")\n'
-    )
+    write(tmp_path, "pkg/__init__.py", 'from importlib.metadata import version\n__version__ = version("pkg")\n')
     write(tmp_path, "pkg/version.py", 'def f() -> None:\n    __version__ = "1.0"\n')
     write(tmp_path, "pkg/sub/__init__.py", "")
     detection = detect(tmp_path)
@@ -472,6 +466,4 @@ def test_subdirectory_of_a_repository(tmp_path: Path) -> None:
     detection = detect(root / "apps")
 
     assert detection.repository == "acme/mono"
-    assert detection.version_files == (
-        DetectedVersionFile("web/package.json", "json", "version", "semver", "2.1.0"),
-    )
+    assert detection.version_files == (DetectedVersionFile("web/package.json", "json", "version", "semver", "2.1.0"),)

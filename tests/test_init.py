@@ -76,7 +76,9 @@ def test_init_without_origin_says_what_to_set(tmp_path: Path) -> None:
     result = run_releasekit("init", cwd=root)
     assert result.returncode == 0, result.stderr
     assert "set project.repository" in result.stderr
-    assert "repository: your-org/voice-app  # no GitHub origin found: set this" in (root / "releasekit.yaml").read_text()
+    assert (
+        "repository: your-org/voice-app  # no GitHub origin found: set this" in (root / "releasekit.yaml").read_text()
+    )
 
 
 def test_init_lock_only(tmp_path: Path) -> None:

@@ -51,7 +51,7 @@ def test_actionlint(project: str, tmp_path: Path) -> None:
     args = [tool("actionlint"), "-no-color"]
     if (root / ".github/actionlint.yaml").exists():
         args += ["-config-file", str(root / ".github/actionlint.yaml")]
-    result = subprocess.run([*args, *workflow_files(root)], capture_output=True, text=True, cwd=root)
+    result = subprocess.run([*args, *workflow_files(root)], capture_output=True, text=True, check=False, cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -61,7 +61,9 @@ def test_check_jsonschema(project: str, tmp_path: Path) -> None:
     root = fresh(project, tmp_path)
     result = subprocess.run(
         [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflow_files(root)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -72,7 +74,10 @@ def test_zizmor(project: str, tmp_path: Path) -> None:
     root = fresh(project, tmp_path)
     result = subprocess.run(
         [tool("zizmor"), "--offline", "--no-progress", "--format", "plain", str(root / ".github/workflows")],
-        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout + result.stderr
@@ -81,8 +86,10 @@ def test_zizmor(project: str, tmp_path: Path) -> None:
 def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     """The linter run above can fail: a workflow with an unknown runner label and a bad expression does."""
     bad = tmp_path / "bad.yml"
-    bad.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-99.04\n    steps:\n      - run: echo ${{ github.nope }}\n")
-    result = subprocess.run([tool("actionlint"), "-no-color", str(bad)], capture_output=True, text=True)
+    bad.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-99.04\n    steps:\n      - run: echo ${{ github.nope }}\n"
+    )
+    result = subprocess.run([tool("actionlint"), "-no-color", str(bad)], capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert "ubuntu-99.04" in result.stdout
 

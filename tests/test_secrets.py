@@ -146,9 +146,7 @@ def test_token_shapes_are_found_inside_longer_values(kind: str) -> None:
         pytest.param(lambda: "https://example.com:8443/path", id="url-port"),
         pytest.param(lambda: "git@github.com:owner/repo.git", id="scp-like-git-url"),
         pytest.param(lambda: "https://x-access-token:${{ secrets.GH_TOKEN }}@github.com/o/r", id="url-expr"),
-        pytest.param(
-            lambda: "https://x-access-token:${{secrets.GH_TOKEN}}@github.com/o/r", id="url-expr-tight"
-        ),
+        pytest.param(lambda: "https://x-access-token:${{secrets.GH_TOKEN}}@github.com/o/r", id="url-expr-tight"),
         pytest.param(lambda: "https://user:$PASSWORD@example.com", id="url-env-var"),
         pytest.param(lambda: "https://user:<password>@example.com", id="url-placeholder"),
         pytest.param(lambda: "https://user:****@example.com", id="url-masked"),
@@ -242,9 +240,7 @@ def test_public_keys_pass_under_key_names() -> None:
     assert secret_reason("SSH_PUBLIC_KEY", chars(40, ALNUM + "+/")) is None
 
 
-@pytest.mark.parametrize(
-    "name", ["DEVICE_ID", "CLIENT_ID", "PROJECT_ID", "BUILD_HASH", "BYPASS", "KEYBOARD", "NOTES"]
-)
+@pytest.mark.parametrize("name", ["DEVICE_ID", "CLIENT_ID", "PROJECT_ID", "BUILD_HASH", "BYPASS", "KEYBOARD", "NOTES"])
 def test_random_values_under_other_names_pass(name: str) -> None:
     assert secret_reason(name, str(uuid.UUID(int=_RNG.getrandbits(128), version=4))) is None
     assert secret_reason(name, chars(40, HEX)) is None

@@ -66,9 +66,11 @@ def test_a_project_template_is_used_and_named_in_the_header(minimal: Path) -> No
 
 def test_a_project_template_overrides_a_builtin(minimal: Path) -> None:
     (minimal / "templates").mkdir()
-    (minimal / "templates/test-suite.yml.j2").write_text(OWN.replace('steps("lint", 6)', 'steps("test", 6)')
-                                                         .replace("{{ checkout(6) }}", "{{ checkout(6) }}\n"
-                                                                  "{{ steps(\"setup\", 6) }}"))
+    (minimal / "templates/test-suite.yml.j2").write_text(
+        OWN.replace('steps("lint", 6)', 'steps("test", 6)').replace(
+            "{{ checkout(6) }}", '{{ checkout(6) }}\n{{ steps("setup", 6) }}'
+        )
+    )
     assert run_releasekit("workflows", cwd=minimal).returncode == 0
     text = (minimal / ".github/workflows/test-suite.yml").read_text()
     assert "templates/test-suite.yml.j2" in text.splitlines()[0]
@@ -81,8 +83,10 @@ def test_an_unknown_extension_point_is_an_error_at_its_line(minimal: Path) -> No
     result = run_releasekit("workflows", cwd=minimal)
     assert result.returncode == 2
     line = next(i for i, t in enumerate(config.read_text().splitlines(), 1) if "tests: [python" in t)
-    assert f"releasekit.yaml:{line}:7: workflows.test-suite.steps: built-in template 'test-suite' has no " \
-           "extension point 'tests' (it has: setup, test)" in result.stderr
+    assert (
+        f"releasekit.yaml:{line}:7: workflows.test-suite.steps: built-in template 'test-suite' has no "
+        "extension point 'tests' (it has: setup, test)" in result.stderr
+    )
     assert not (minimal / ".github").exists()
 
 
@@ -95,8 +99,11 @@ def test_an_unknown_template_is_an_error(minimal: Path) -> None:
 
 def test_an_action_missing_from_the_lock_is_an_error(minimal: Path) -> None:
     config = minimal / "releasekit.yaml"
-    config.write_text(config.read_text().replace("setup: [python -m pip install -e . pytest]",
-                                                 "setup: [{uses: someone/action, with: {x: 1}}]"))
+    config.write_text(
+        config.read_text().replace(
+            "setup: [python -m pip install -e . pytest]", "setup: [{uses: someone/action, with: {x: 1}}]"
+        )
+    )
     result = run_releasekit("workflows", cwd=minimal)
     assert result.returncode == 2
     assert "action 'someone/action' is not pinned in" in result.stderr
@@ -110,7 +117,7 @@ def test_an_action_missing_from_the_lock_is_an_error(minimal: Path) -> None:
         (("    timeout-minutes: {{ workflow.timeout }}\n", ""), "job 'lint' has no `timeout-minutes:`"),
         (("{{ checkout(6) }}", "      - uses: actions/checkout@v4"), "is not pinned to a full commit SHA"),
         (("{{ checkout(6) }}", "      - run: echo ${{ '${{' }} github.event.issue.title }}"), "inside `run:`"),
-        (("concurrency:\n  group: {{ gh(\"github.workflow\") }}\n", ""), "has no `concurrency:`"),
+        (('concurrency:\n  group: {{ gh("github.workflow") }}\n', ""), "has no `concurrency:`"),
     ],
 )
 def test_an_insecure_project_template_is_refused(minimal: Path, mutation: tuple[str, str], message: str) -> None:
@@ -122,8 +129,10 @@ def test_an_insecure_project_template_is_refused(minimal: Path, mutation: tuple[
     before = snapshot(minimal)
     result = run_releasekit("workflows", cwd=minimal)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "templates/lint.yml.j2 generated .github/workflows/lint.yml that breaks releasekit's security policy" \
+    assert (
+        "templates/lint.yml.j2 generated .github/workflows/lint.yml that breaks releasekit's security policy"
         in result.stderr
+    )
     assert message in result.stderr
     assert snapshot(minimal) == before
 
@@ -142,15 +151,25 @@ def test_a_template_error_names_the_template_line(minimal: Path) -> None:
 def test_policy_accepts_a_checkout_without_persisted_credentials_only() -> None:
     base = "permissions: {}\nconcurrency: x\njobs:\n  a:\n    permissions: {}\n    timeout-minutes: 1\n    steps:\n"
     pinned = "      - uses: actions/checkout@" + "a" * 40 + "\n"
-    assert policy.problems(base + pinned) == [
-        "job 'a' step 1: actions/checkout without `persist-credentials: false`"]
+    assert policy.problems(base + pinned) == ["job 'a' step 1: actions/checkout without `persist-credentials: false`"]
     assert policy.problems(base + pinned + "        with: {persist-credentials: false}\n") == []
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("plain", "plain"), ("3.12", '"3.12"'), ("on", '"on"'), ("v*", '"v*"'), ("a: b", '"a: b"'), (True, "true"),
-     (5, "5"), ("${{ x }}", '"${{ x }}"'), ("", '""'), ("#x", '"#x"'), ("ubuntu-24.04", "ubuntu-24.04")],
+    [
+        ("plain", "plain"),
+        ("3.12", '"3.12"'),
+        ("on", '"on"'),
+        ("v*", '"v*"'),
+        ("a: b", '"a: b"'),
+        (True, "true"),
+        (5, "5"),
+        ("${{ x }}", '"${{ x }}"'),
+        ("", '""'),
+        ("#x", '"#x"'),
+        ("ubuntu-24.04", "ubuntu-24.04"),
+    ],
 )
 def test_scalars_are_quoted_only_when_needed(value: object, expected: str) -> None:
     assert q(value) == expected

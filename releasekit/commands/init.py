@@ -41,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
     existing = [p for p in planned if p.exists()]
     if existing:
         names = ", ".join(str(p.relative_to(root)) for p in existing)
-        raise ReleasekitError(f"{names} already exist{'s' * (len(existing) == 1)}; releasekit init writes only new "
-                              "files. Move them away to start over. Nothing was written.")
+        raise ReleasekitError(
+            f"{names} already exist{'s' * (len(existing) == 1)}; releasekit init writes only new "
+            "files. Move them away to start over. Nothing was written."
+        )
     if not args.lock_only:
         # What init writes must load: a scaffold that fails its own validation is a bug, caught before writing.
         from releasekit.config.loader import parse

@@ -14,33 +14,56 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
 def run(args: argparse.Namespace) -> int:
+    from releasekit.render import cache
+    from releasekit.render.files import builtin_templates, generated_files
+
+    root = Path(args.directory).resolve()
+    config_path = root / args.config
+    digest = cache.inputs_digest(root, config_path, builtin_templates())
+    if args.check and digest is not None:
+        # Fast path: these exact inputs were rendered before, and the tree still holds exactly that output.
+        known = cache.up_to_date(root, digest, generated_files(root))
+        if known is not None:
+            print(f"{_plural(known, 'generated file')} up to date.")
+            return 0
+    return _render_and_compare(args, root, digest)
+
+
+def _render_and_compare(args: argparse.Namespace, root: Path, digest: str | None) -> int:
     from releasekit.config.loader import load
     from releasekit.lock import load_lock
-    from releasekit.render import writer
+    from releasekit.render import cache, writer
     from releasekit.render.engine import render
 
-    root = Path(args.directory)
-    located = load(root / args.config)
+    located = load(Path(args.directory) / args.config)  # shown in messages as the user gave it
     lock = load_lock(located.root)
     outputs = render(located, lock)
-    changes = writer.plan(located.root, outputs)
+    changes = writer.plan(root, outputs)
+    if digest is not None:
+        cache.remember(digest, {o.path: o.text for o in outputs})
     if args.check:
         if not changes:
-            print(f"{len(outputs)} generated file{'s' * (len(outputs) != 1)} up to date.")
+            print(f"{_plural(len(outputs), 'generated file')} up to date.")
             return 0
         for change in changes:
             print(change.diff(), end="")
         for change in changes:
             print(f"{change.path}: {change.why}")
-        print(f"{len(changes)} file{'s' * (len(changes) != 1)} out of date; run `releasekit workflows` "
-              "(or `nox -s workflows`) and commit the result.")
+        print(
+            f"{_plural(len(changes), 'file')} out of date; run `releasekit workflows` (or `nox -s workflows`) "
+            "and commit the result."
+        )
         return 1
-    writer.apply(located.root, changes)
+    writer.apply(root, changes)
     changed = {c.path: c for c in changes}
     for out in outputs:
-        status = "unchanged" if out.path not in changed else ("created" if changed[out.path].kind == "missing"
-                                                               else "updated")
+        change = changed.get(out.path)
+        status = "unchanged" if change is None else ("created" if change.kind == "missing" else "updated")
         print(f"{status:9} {out.path}")
     for change in changes:
         if change.kind == "undeclared":

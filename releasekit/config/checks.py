@@ -101,29 +101,49 @@ def run_command(value: str) -> str | None:
 
 def semantic_problems(located: Located) -> list[Problem]:
     """Everything that is well-typed but inconsistent: dangling names, clashes, secrets with values."""
-    c = located.config
     out: list[Problem] = []
 
     def at(path: PathKey, message: str) -> None:
         out.append(located.problem(path, message))
 
+    for check in (_versioning, _machines, _services, _env, _workflows, _publish):
+        check(located, at)
+    return out
+
+
+def _versioning(located: Located, at: _At) -> None:
+    """Each version file says where the version is, once."""
+    c = located.config
     for i, vf in enumerate(c.versioning.files):
         given = [k for k in ("toml", "json", "yaml", "regex") if getattr(vf, k) is not None]
         if len(given) != 1:
             what = "none" if not given else " and ".join(given)
-            at(("versioning", "files", i), f"versioning.files[{i}] ({vf.path}): give exactly one of toml, json, "
-               f"yaml or regex to say where the version is (got {what})")
+            at(
+                ("versioning", "files", i),
+                f"versioning.files[{i}] ({vf.path}): give exactly one of toml, json, "
+                f"yaml or regex to say where the version is (got {what})",
+            )
 
+
+def _machines(located: Located, at: _At) -> None:
+    """Each machine is hosted or self-hosted, consistently."""
+    c = located.config
     for name, m in c.machines.items():
         path: PathKey = ("machines", name)
         if (m.runner is None) == (m.labels is None):
-            at(path, f"machines.{name}: give `runner` (a GitHub-hosted image) or `labels` (self-hosted), not "
-               f"{'both' if m.runner else 'neither'}")
+            at(
+                path,
+                f"machines.{name}: give `runner` (a GitHub-hosted image) or `labels` (self-hosted), not "
+                f"{'both' if m.runner else 'neither'}",
+            )
             continue
         if m.runner is not None:
             if m.runner not in HOSTED_RUNNERS:
-                at((*path, "runner"), f"machines.{name}.runner: {m.runner!r} is not a GitHub-hosted image"
-                   f"{_suggest(m.runner, HOSTED_RUNNERS)}; for a self-hosted machine use `labels`")
+                at(
+                    (*path, "runner"),
+                    f"machines.{name}.runner: {m.runner!r} is not a GitHub-hosted image"
+                    f"{_suggest(m.runner, HOSTED_RUNNERS)}; for a self-hosted machine use `labels`",
+                )
             elif m.os is not None and m.os != HOSTED_RUNNERS[m.runner]:
                 at((*path, "os"), f"machines.{name}.os: {m.runner} runs {HOSTED_RUNNERS[m.runner]}, not {m.os}")
         elif m.os is None:
@@ -131,54 +151,88 @@ def semantic_problems(located: Located) -> list[Problem]:
         if m.setup_python and m.python is None:
             at((*path, "setup-python"), f"machines.{name}: setup-python needs a `python` version")
 
+
+def _services(located: Located, at: _At) -> None:
+    """No two services share a port."""
+    c = located.config
     ports: dict[int, str] = {}
     for name, s in c.services.items():
         if s.port in ports:
-            at(("services", name, "port"), f"services.{name}.port: port {s.port} is already used by "
-               f"services.{ports[s.port]}")
+            at(
+                ("services", name, "port"),
+                f"services.{name}.port: port {s.port} is already used by services.{ports[s.port]}",
+            )
         ports.setdefault(s.port, name)
 
+
+def _env(located: Located, at: _At) -> None:
+    """No secret values; names in one bucket only, none reserved by GitHub."""
+    c = located.config
     env = c.env
     for key, value in env.values.items():
         reason = secret_reason(key, value)
         if reason:
-            at(("env", "values", key), f"env.values.{key}: this value {reason}. Never write a secret in "
-               f"releasekit.yaml: delete the value, rotate the secret if it was ever committed, store it as a "
-               f"repository secret and list its name under env.secrets")
+            at(
+                ("env", "values", key),
+                f"env.values.{key}: this value {reason}. Never write a secret in "
+                f"releasekit.yaml: delete the value, rotate the secret if it was ever committed, store it as a "
+                f"repository secret and list its name under env.secrets",
+            )
     buckets = {"values": set(env.values), "vars": set(env.vars), "secrets": set(env.secrets)}
     for bucket, names in (("vars", env.vars), ("secrets", env.secrets)):
         for i, n in enumerate(names):
             if n.upper().startswith("GITHUB_"):
-                at(("env", bucket, i), f"env.{bucket}[{i}]: {n!r}: GitHub reserves names starting with GITHUB_; "
-                   "the workflow token is granted through each job's `permissions:`, not a secret")
+                at(
+                    ("env", bucket, i),
+                    f"env.{bucket}[{i}]: {n!r}: GitHub reserves names starting with GITHUB_; "
+                    "the workflow token is granted through each job's `permissions:`, not a secret",
+                )
             for other, other_names in buckets.items():
                 if other < bucket and n in other_names:
                     at(("env", bucket, i), f"env.{bucket}[{i}]: {n!r} is also declared in env.{other}")
         for n in _duplicates(names):
             at(("env", bucket), f"env.{bucket}: {n!r} is listed twice")
 
+
+def _workflows(located: Located, at: _At) -> None:
+    """Each workflow is consistent, and no two write one file."""
+    c = located.config
     files: dict[str, str] = {}
     for key, wf in c.workflows.items():
         _check_workflow(located, key, at)
         file = wf.file_name(key).lower()
         if file in files:
-            at(("workflows", key, "file"), f"workflows.{key}: writes {wf.file_name(key)}, which "
-               f"workflows.{files[file]} writes too; give one of them another `file`")
+            at(
+                ("workflows", key, "file"),
+                f"workflows.{key}: writes {wf.file_name(key)}, which "
+                f"workflows.{files[file]} writes too; give one of them another `file`",
+            )
         files.setdefault(file, key)
 
+
+def _publish(located: Located, at: _At) -> None:
+    """Publishing names a way to authenticate that fits the index."""
+    c = located.config
     py = c.publish.python
     if py is not None:
         path = ("publish", "python")
         if py.trusted_publishing and py.token_secret:
-            at((*path, "token-secret"), "publish.python: PyPI and TestPyPI use trusted publishing from the "
-               "workflow (no token); remove token-secret")
+            at(
+                (*path, "token-secret"),
+                "publish.python: PyPI and TestPyPI use trusted publishing from the "
+                "workflow (no token); remove token-secret",
+            )
         if not py.trusted_publishing and not py.token_secret:
-            at((*path, "index"), f"publish.python: uploading to {py.index} needs `token-secret`, the name of the "
-               "secret holding its token")
-        if py.token_secret and py.token_secret not in env.secrets:
-            at((*path, "token-secret"), f"publish.python.token-secret: {py.token_secret!r} is not declared in "
-               "env.secrets")
-    return out
+            at(
+                (*path, "index"),
+                f"publish.python: uploading to {py.index} needs `token-secret`, the name of the "
+                "secret holding its token",
+            )
+        if py.token_secret and py.token_secret not in c.env.secrets:
+            at(
+                (*path, "token-secret"),
+                f"publish.python.token-secret: {py.token_secret!r} is not declared in env.secrets",
+            )
 
 
 def _check_workflow(located: Located, key: str, at: _At) -> None:
@@ -187,29 +241,63 @@ def _check_workflow(located: Located, key: str, at: _At) -> None:
     base: PathKey = ("workflows", key)
     t = wf.triggers
     if t.push is None and t.pull_request is None and not t.schedule and t.workflow_dispatch is None:
-        at((*base, "triggers"), f"workflows.{key}.triggers: nothing starts this workflow; add push, "
-           "pull_request, schedule or workflow_dispatch")
+        at(
+            (*base, "triggers"),
+            f"workflows.{key}.triggers: nothing starts this workflow; add push, "
+            "pull_request, schedule or workflow_dispatch",
+        )
     if t.push is not None and not (t.push.branches or t.push.tags):
-        at((*base, "triggers", "push"), f"workflows.{key}.triggers.push: give branches or tags (a push trigger "
-           "without filters runs on every push to every branch and tag)")
+        at(
+            (*base, "triggers", "push"),
+            f"workflows.{key}.triggers.push: give branches or tags (a push trigger "
+            "without filters runs on every push to every branch and tag)",
+        )
+    _workflow_names(located, key, at)
+    _workflow_inputs(located, key, at)
+    _workflow_steps(located, key, at)
+
+
+def _workflow_names(located: Located, key: str, at: _At) -> None:
+    """Machines, services and secrets a workflow names exist and may be used."""
+    c = located.config
+    wf = c.workflows[key]
+    base: PathKey = ("workflows", key)
     for i, name in enumerate(wf.machines):
         machine = c.machines.get(name)
         if machine is None:
-            at((*base, "machines", i), f"workflows.{key}.machines[{i}]: no machine named {name!r}"
-               f"{_suggest(name, c.machines)}; declare it under machines")
+            at(
+                (*base, "machines", i),
+                f"workflows.{key}.machines[{i}]: no machine named {name!r}"
+                f"{_suggest(name, c.machines)}; declare it under machines",
+            )
         elif machine.development_only:
-            at((*base, "machines", i), f"workflows.{key}.machines[{i}]: {name!r} is development-only and cannot "
-               "run workflows")
+            at(
+                (*base, "machines", i),
+                f"workflows.{key}.machines[{i}]: {name!r} is development-only and cannot run workflows",
+            )
     for n in _duplicates(wf.machines):
         at((*base, "machines"), f"workflows.{key}.machines: {n!r} is listed twice")
     for i, name in enumerate(wf.services):
         if name not in c.services:
-            at((*base, "services", i), f"workflows.{key}.services[{i}]: no service named {name!r}"
-               f"{_suggest(name, c.services)}; declare it under services")
+            at(
+                (*base, "services", i),
+                f"workflows.{key}.services[{i}]: no service named {name!r}"
+                f"{_suggest(name, c.services)}; declare it under services",
+            )
     for i, name in enumerate(wf.secrets):
         if name not in c.env.secrets:
-            at((*base, "secrets", i), f"workflows.{key}.secrets[{i}]: {name!r} is not declared in env.secrets"
-               f"{_suggest(name, c.env.secrets)}")
+            at(
+                (*base, "secrets", i),
+                f"workflows.{key}.secrets[{i}]: {name!r} is not declared in env.secrets{_suggest(name, c.env.secrets)}",
+            )
+
+
+def _workflow_inputs(located: Located, key: str, at: _At) -> None:
+    """Dispatch inputs fit GitHub's rules."""
+    c = located.config
+    wf = c.workflows[key]
+    base: PathKey = ("workflows", key)
+    t = wf.triggers
     if t.workflow_dispatch is not None:
         inputs = t.workflow_dispatch.inputs
         ipath: PathKey = (*base, "triggers", "workflow_dispatch", "inputs")
@@ -220,6 +308,13 @@ def _check_workflow(located: Located, key: str, at: _At) -> None:
             message = _input_problem(spec.type, spec.default, spec.options)
             if message:
                 at((*ipath, name), f"{where}: {message}")
+
+
+def _workflow_steps(located: Located, key: str, at: _At) -> None:
+    """Each added step is a command or an action, with only the keys that apply to it."""
+    c = located.config
+    wf = c.workflows[key]
+    base: PathKey = ("workflows", key)
     for point, steps in wf.steps.items():
         for i, step in enumerate(steps):
             if isinstance(step, str):
@@ -227,19 +322,30 @@ def _check_workflow(located: Located, key: str, at: _At) -> None:
             spath: PathKey = (*base, "steps", point, i)
             where = f"workflows.{key}.steps.{point}[{i}]"
             if (step.run is None) == (step.uses is None):
-                at(spath, f"{where}: give `run` (a command) or `uses` (an action), not "
-                   f"{'both' if step.run else 'neither'}")
+                at(
+                    spath,
+                    f"{where}: give `run` (a command) or `uses` (an action), not {'both' if step.run else 'neither'}",
+                )
             if step.with_ and step.uses is None:
                 at((*spath, "with"), f"{where}: `with` only applies to `uses`")
             if (step.shell or step.working_directory) and step.run is None:
                 at(spath, f"{where}: `shell` and `working-directory` only apply to `run`")
             for env_key, env_value in step.env.items():
+                for secret in re.findall(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)", env_value):
+                    if secret not in c.env.secrets and secret != "GITHUB_TOKEN":
+                        at(
+                            (*spath, "env", env_key),
+                            f"{where}.env.{env_key}: secret {secret!r} is not declared in env.secrets",
+                        )
                 if "${{" in env_value:
                     continue
                 reason = secret_reason(env_key, env_value)
                 if reason:
-                    at((*spath, "env", env_key), f"{where}.env.{env_key}: this value {reason}; declare it in "
-                       "env.secrets and list it in the workflow's `secrets`")
+                    at(
+                        (*spath, "env", env_key),
+                        f"{where}.env.{env_key}: this value {reason}; declare it in "
+                        "env.secrets and list it in the workflow's `secrets`",
+                    )
 
 
 def _input_problem(kind: str, default: object, options: tuple[str, ...]) -> str | None:

@@ -203,8 +203,7 @@ def _next_token(pattern: str, index: int, tokens: list[_Token]) -> int:
         return after
     if char == "]":
         raise _PatternError(
-            f"pattern '{pattern}' has ']' at column {pos} without a matching '['; "
-            "write '\\]' for a literal ']'"
+            f"pattern '{pattern}' has ']' at column {pos} without a matching '['; write '\\]' for a literal ']'"
         )
     tokens.append(_Token("char", char, pos))
     return index + 1
@@ -233,9 +232,7 @@ def _parse_class(pattern: str, open_at: int) -> tuple[str, int]:
             members.append(char)
             index += 1
     if not members:
-        raise _PatternError(
-            f"pattern '{pattern}' has an empty '[]' at column {open_at + 1}; it matches nothing"
-        )
+        raise _PatternError(f"pattern '{pattern}' has an empty '[]' at column {open_at + 1}; it matches nothing")
     if len(members) == 1 and len(members[0]) == 1:
         only = members[0]
         fix = "write it without brackets" if only.isalnum() else f"escape it as '\\{only}'"

@@ -199,7 +199,7 @@ class _Builder:
                 self.fail(node, f"{dotted(path)}: needs at least {min_items} item{'s' * (min_items > 1)}")
                 return _INVALID
             assert isinstance(node, yaml.SequenceNode)
-            items = [(v, n, (*path, i)) for i, (v, n) in enumerate(zip(value, node.value))]
+            items = [(v, n, (*path, i)) for i, (v, n) in enumerate(zip(value, node.value, strict=True))]
         else:
             items = [(value, node, path)]
         for item, item_node, item_path in items:
@@ -223,10 +223,10 @@ class _Builder:
             if node.tag in (_STR, _INT):
                 return node.value
             if node.tag == _FLOAT:
-                self.fail(node, f"{dotted(path)}: {node.value} is read as a number; quote it: \"{node.value}\"")
+                self.fail(node, f'{dotted(path)}: {node.value} is read as a number; quote it: "{node.value}"')
                 return _INVALID
             if node.tag == _BOOL:
-                self.fail(node, f"{dotted(path)}: {node.value} is read as a boolean; quote it: \"{node.value}\"")
+                self.fail(node, f'{dotted(path)}: {node.value} is read as a boolean; quote it: "{node.value}"')
                 return _INVALID
         self.fail(node, f"{dotted(path)}: expected {_describe(tp)}, got {_kind(node)}")
         return _INVALID

@@ -120,9 +120,7 @@ class Project:
     repository: str = field(
         metadata=meta("The GitHub repository, `owner/name`.", pattern=REPOSITORY, examples=("fluxion-app/fluxion",))
     )
-    default_branch: str = field(
-        default="main", metadata=meta("The branch releases are cut from.", check=_ref_pattern)
-    )
+    default_branch: str = field(default="main", metadata=meta("The branch releases are cut from.", check=_ref_pattern))
     tag_format: str = field(
         default="v{version}",
         metadata=meta("How a version becomes a git tag; must contain `{version}` once.", check=_tag_format),
@@ -134,16 +132,12 @@ class VersionFile:
     """One file that carries the project's version, and where in it."""
 
     path: str = field(metadata=meta("Path relative to the repository root (use `/`).", check=_relative_path))
-    toml: str | None = field(
-        default=None, metadata=meta("Dotted TOML key, e.g. `project.version`.", check=_dotted_key)
-    )
+    toml: str | None = field(default=None, metadata=meta("Dotted TOML key, e.g. `project.version`.", check=_dotted_key))
     json: str | None = field(default=None, metadata=meta("Dotted JSON key, e.g. `version`.", check=_dotted_key))
     yaml: str | None = field(default=None, metadata=meta("Dotted YAML key, e.g. `version`.", check=_dotted_key))
     regex: str | None = field(
         default=None,
-        metadata=meta(
-            "Python regex (multi-line mode) with a named group `version`, for any other file.", check=_regex
-        ),
+        metadata=meta("Python regex (multi-line mode) with a named group `version`, for any other file.", check=_regex),
     )
     format: Literal["semver", "pep440"] | None = field(
         default=None,
@@ -192,11 +186,13 @@ class Machine:
     os: Literal["linux", "macos", "windows"] | None = field(
         default=None, metadata=meta("Operating system; required for self-hosted machines.")
     )
-    os_version: str | None = field(default=None, metadata=meta("OS release, for people, e.g. `macOS Monterey (12.7.4)`."))
+    os_version: str | None = field(
+        default=None, metadata=meta("OS release, for people, e.g. `macOS Monterey (12.7.4)`.")
+    )
     arch: Literal["x64", "arm64"] | None = field(default=None, metadata=meta("CPU architecture, if it matters."))
     python: str | None = field(
         default=None,
-        metadata=meta("Python version used on this machine, quoted: `\"3.12\"`.", pattern=PYTHON_VERSION),
+        metadata=meta('Python version used on this machine, quoted: `"3.12"`.', pattern=PYTHON_VERSION),
     )
     setup_python: bool | None = field(
         default=None,
@@ -271,9 +267,7 @@ class Env:
     )
     secrets: tuple[str, ...] = field(
         default=(),
-        metadata=meta(
-            "Names of repository secrets, used as `${{ secrets.NAME }}`. Never a value.", pattern=ENV_NAME
-        ),
+        metadata=meta("Names of repository secrets, used as `${{ secrets.NAME }}`. Never a value.", pattern=ENV_NAME),
     )
 
 
@@ -281,9 +275,7 @@ class Env:
 class PushTrigger:
     """`on.push`: branch and tag filters."""
 
-    branches: tuple[str, ...] = field(
-        default=(), metadata=meta("Branch filter patterns.", check=_ref_pattern)
-    )
+    branches: tuple[str, ...] = field(default=(), metadata=meta("Branch filter patterns.", check=_ref_pattern))
     tags: tuple[str, ...] = field(default=(), metadata=meta("Tag filter patterns, e.g. `v*`.", check=_ref_pattern))
     paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check=_path_pattern))
 
@@ -292,9 +284,7 @@ class PushTrigger:
 class PullRequestTrigger:
     """`on.pull_request`: base-branch filters."""
 
-    branches: tuple[str, ...] = field(
-        default=(), metadata=meta("Base branch filter patterns.", check=_ref_pattern)
-    )
+    branches: tuple[str, ...] = field(default=(), metadata=meta("Base branch filter patterns.", check=_ref_pattern))
     paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check=_path_pattern))
 
 
@@ -357,9 +347,7 @@ class Step:
     with_: dict[str, str | bool | int] = field(
         default_factory=dict, metadata=meta("Inputs of the action.", alias="with")
     )
-    env: dict[str, str] = field(
-        default_factory=dict, metadata=meta("Step environment.", key_pattern=ENV_NAME)
-    )
+    env: dict[str, str] = field(default_factory=dict, metadata=meta("Step environment.", key_pattern=ENV_NAME))
     shell: Literal["bash", "sh", "pwsh", "powershell", "cmd", "python"] | None = field(
         default=None, metadata=meta("Shell for `run` (default: bash on every OS).")
     )
@@ -392,7 +380,8 @@ class Workflow:
         default=(), metadata=meta("Services started and health-checked before the tests.", pattern=NAME)
     )
     secrets: tuple[str, ...] = field(
-        default=(), metadata=meta("Secrets (declared in `env.secrets`) this workflow's steps receive.", pattern=ENV_NAME)
+        default=(),
+        metadata=meta("Secrets (declared in `env.secrets`) this workflow's steps receive.", pattern=ENV_NAME),
     )
     steps: dict[str, tuple[Step | str, ...]] = field(
         default_factory=dict,
@@ -401,9 +390,7 @@ class Workflow:
             key_pattern=NAME,
         ),
     )
-    timeout_minutes: int = field(
-        default=30, metadata=meta("Job timeout in minutes.", minimum=1, maximum=4320)
-    )
+    timeout_minutes: int = field(default=30, metadata=meta("Job timeout in minutes.", minimum=1, maximum=4320))
 
     def display_name(self, key: str) -> str:
         return self.name or key.replace("-", " ").replace("_", " ").title()
@@ -470,12 +457,8 @@ class Config:
 
     project: Project = field(metadata=meta("The project and its repository."))
     versioning: Versioning = field(default=Versioning(), metadata=meta("Where the version lives."))
-    machines: dict[str, Machine] = field(
-        default_factory=dict, metadata=meta("Runners by name.", key_pattern=NAME)
-    )
-    services: dict[str, Service] = field(
-        default_factory=dict, metadata=meta("Services by name.", key_pattern=NAME)
-    )
+    machines: dict[str, Machine] = field(default_factory=dict, metadata=meta("Runners by name.", key_pattern=NAME))
+    services: dict[str, Service] = field(default_factory=dict, metadata=meta("Services by name.", key_pattern=NAME))
     env: Env = field(default=Env(), metadata=meta("Environment variables, secrets by name."))
     workflows: dict[str, Workflow] = field(
         default_factory=dict, metadata=meta("Workflows to generate, by key.", key_pattern=NAME)

@@ -30,9 +30,7 @@ _ALNUM = "A-Za-z0-9"
 
 def _looks_random(body: str) -> bool:
     """Tell whether ``body`` mixes character kinds the way generated keys do (not a hyphenated phrase)."""
-    kinds = sum(
-        (any(c.islower() for c in body), any(c.isupper() for c in body), any(c.isdigit() for c in body))
-    )
+    kinds = sum((any(c.islower() for c in body), any(c.isupper() for c in body), any(c.isdigit() for c in body)))
     return kinds >= 2
 
 
@@ -67,9 +65,7 @@ _RULES: tuple[_Rule, ...] = (
         "looks like a GitHub fine-grained personal access token (github_pat_...)",
     ),
     _token("gsk_", f"[{_ALNUM}]{{40,}}", "looks like a Groq API key (gsk_...)"),
-    _token(
-        "sk-ant-", f"[{_ALNUM}_-]{{20,}}", "looks like an Anthropic API key (sk-ant-...)", tail=_ALNUM + "_-"
-    ),
+    _token("sk-ant-", f"[{_ALNUM}_-]{{20,}}", "looks like an Anthropic API key (sk-ant-...)", tail=_ALNUM + "_-"),
     _token(
         "sk-proj-",
         f"[{_ALNUM}_-]{{20,}}",

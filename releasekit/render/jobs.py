@@ -1,4 +1,4 @@
-"""The standard blocks templates compose jobs from (runner and matrix, checkout, Python, env, services), as YAML lines."""
+"""The standard blocks jobs are made of (runner and matrix, checkout, Python, env, services), as YAML lines."""
 
 from __future__ import annotations
 
@@ -56,8 +56,13 @@ def setup_python_lines(pin: Callable[[str], str], machines: Machines) -> list[st
     lines = ["- name: Set up Python", f"  uses: {pin('actions/setup-python')}"]
     if len(machines) == 1:
         return [*lines, "  with:", f"    python-version: {q(wanted[0].python)}"]
-    return [lines[0], f"  if: {expr('matrix.setup-python')}", lines[1], "  with:",
-            f"    python-version: {expr('matrix.python')}"]
+    return [
+        lines[0],
+        f"  if: {expr('matrix.setup-python')}",
+        lines[1],
+        "  with:",
+        f"    python-version: {expr('matrix.python')}",
+    ]
 
 
 def job_env_lines(secrets: Sequence[str], extra: Mapping[str, str]) -> list[str]:
@@ -102,7 +107,7 @@ def start_services_lines(services: Sequence[tuple[str, model.Service]]) -> list[
             "  run: |",
             "    start=$SECONDS",
             '    until curl -fsS --max-time 2 "$HEALTH_URL" > /dev/null; do',
-            '      if (( SECONDS - start >= DEADLINE )); then',
+            "      if (( SECONDS - start >= DEADLINE )); then",
             f'        echo "::error::{name} did not answer $HEALTH_URL within $DEADLINE s; last log lines:"',
             '        tail -n 50 "$RUNNER_TEMP/$SERVICE_LOG"',
             "        exit 1",

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Literal
 
 from releasekit.errors import ReleasekitError
-from releasekit.render.engine import ACTIONLINT_CONFIG, WORKFLOWS_DIR, Output, body_digest, split_generated
+from releasekit.render.engine import Output
+from releasekit.render.files import body_digest, generated_files, split_generated
 
 Kind = Literal["missing", "stale", "hand-edited", "undeclared"]
 
@@ -43,29 +44,6 @@ class Change:
 
 class OverwriteRefused(ReleasekitError):
     exit_code = 2
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReleasekitError(f"{path}: cannot be read: {exc}") from None
-
-
-def generated_files(root: Path) -> dict[str, str]:
-    """Files under .github that releasekit generated (they start with its header), by relative path."""
-    found: dict[str, str] = {}
-    candidates = [root / ACTIONLINT_CONFIG]
-    wf_dir = root / WORKFLOWS_DIR
-    if wf_dir.is_dir():
-        candidates += sorted(p for p in wf_dir.iterdir() if p.suffix in (".yml", ".yaml"))
-    for path in candidates:
-        text = _read(path) if path.is_file() else None
-        if text is not None and split_generated(text) is not None:
-            found[path.relative_to(root).as_posix()] = text
-    return found
 
 
 def plan(root: Path, outputs: Sequence[Output]) -> list[Change]:
@@ -117,8 +95,9 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
     except OSError as exc:
         for temp, _ in temps:
             temp.unlink(missing_ok=True)
-        raise ReleasekitError(f"cannot write {exc.filename or 'the workflows'}: {exc.strerror}. Nothing was changed.")\
-            from None
+        raise ReleasekitError(
+            f"cannot write {exc.filename or 'the workflows'}: {exc.strerror}. Nothing was changed."
+        ) from None
     done: list[Change] = []
     try:
         for change in changes:
@@ -126,7 +105,7 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
             if change.new is None:
                 target.unlink()
             else:
-                os.replace(target.with_name(f".{target.name}.releasekit-tmp"), target)
+                target.with_name(f".{target.name}.releasekit-tmp").replace(target)
             done.append(change)
     except OSError as exc:
         for change in reversed(done):
@@ -137,5 +116,6 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
                 target.write_text(change.old, encoding="utf-8", newline="\n")
         for temp, _ in temps:
             temp.unlink(missing_ok=True)
-        raise ReleasekitError(f"cannot write {exc.filename or 'the workflows'}: {exc.strerror}. Nothing was changed.")\
-            from None
+        raise ReleasekitError(
+            f"cannot write {exc.filename or 'the workflows'}: {exc.strerror}. Nothing was changed."
+        ) from None

@@ -77,9 +77,11 @@ def step_lines(step: model.Step | str, lock: Lock, where: str) -> list[str]:
     if step.uses:
         pin = lock.pin(step.uses)
         if pin is None:
-            raise KeyError(f"{where}: action {step.uses!r} is not pinned in {lock.file}; add its release tag and "
-                           "full commit SHA under \"actions\"")
-        body.append(f"uses: {pin.uses(step.uses[len(pin.action):])}")
+            raise KeyError(
+                f"{where}: action {step.uses!r} is not pinned in {lock.file}; add its release tag and "
+                'full commit SHA under "actions"'
+            )
+        body.append(f"uses: {pin.uses(step.uses[len(pin.action) :])}")
         body += mapping_lines("with", step.with_)
     if step.shell:
         body.append(f"shell: {step.shell}")

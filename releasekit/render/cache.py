@@ -1,0 +1,108 @@
+"""Remember which outputs a set of inputs renders to, so `workflows --check` can verify without rendering.
+
+Rendering is a pure function of the config, the lock, the templates and releasekit's own code, so an entry keyed
+by the digest of all of them can never be stale. On a hit, `--check` only hashes the files on disk: no YAML
+parser, no Jinja, no rendering. Anything unexpected (no entry, a file that differs, an unreadable cache) falls back
+to the full render, which reports the difference. The cache lives outside the repository
+(`$RELEASEKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/releasekit`, else `~/.cache/releasekit`) and
+`RELEASEKIT_NO_CACHE=1` turns it off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from releasekit.render.files import sha256, sha256_hex
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+_FORMAT = "1"
+
+
+def cache_dir() -> Path | None:
+    if os.environ.get("RELEASEKIT_NO_CACHE"):
+        return None
+    explicit = os.environ.get("RELEASEKIT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path.home() / ".cache") / "releasekit"
+
+
+def _files(directory: Path, pattern: str) -> list[Path]:
+    try:
+        return sorted(p for p in directory.rglob(pattern) if p.is_file())
+    except OSError:
+        return []
+
+
+def _dependency_stamp(module: str) -> str:
+    """Which installed version of a rendering dependency is in use, without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return f"{module}:missing"
+    stat = Path(spec.origin).stat()
+    return f"{module}:{spec.origin}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def inputs_digest(root: Path, config: Path, builtin_templates: Path) -> str | None:
+    """Digest of everything rendering reads; None if some input cannot be read."""
+    h = sha256(_FORMAT.encode())
+    sources: Iterable[Path] = [
+        *_files(_PACKAGE, "*.py"),
+        *_files(builtin_templates, "*.j2"),
+        *_files(root / "templates", "*.j2"),
+    ]
+    try:
+        for name, path in (("config", config), ("lock", root / "releasekit.lock")):
+            h.update(f"\0{name}\0".encode())
+            h.update(path.read_bytes())
+        for path in sources:
+            h.update(f"\0{path.as_posix()}\0".encode())
+            h.update(path.read_bytes())
+    except OSError:
+        return None
+    for module in ("jinja2", "yaml", "markupsafe"):
+        h.update(_dependency_stamp(module).encode())
+    return h.hexdigest()
+
+
+def _entry(digest: str) -> Path | None:
+    base = cache_dir()
+    return base / f"workflows-{digest}.json" if base else None
+
+
+def remember(digest: str, outputs: dict[str, str]) -> None:
+    """Record `{path: text}` for these inputs; a cache that cannot be written is silently skipped."""
+    entry = _entry(digest)
+    if entry is None:
+        return
+    record = {path: sha256_hex(text.encode("utf-8")) for path, text in sorted(outputs.items())}
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        temp = entry.with_suffix(f".{os.getpid()}.tmp")
+        temp.write_text(json.dumps(record, indent=0), encoding="utf-8")
+        temp.replace(entry)
+    except OSError:
+        pass
+
+
+def up_to_date(root: Path, digest: str, generated_paths: Iterable[str]) -> int | None:
+    """The number of generated files if the tree matches what these inputs render to; None if unknown."""
+    entry = _entry(digest)
+    if entry is None:
+        return None
+    try:
+        record = json.loads(entry.read_text(encoding="utf-8"))
+        for path, want in record.items():
+            if sha256_hex((root / path).read_bytes()) != want:
+                return None
+    except (OSError, ValueError, AttributeError):
+        return None
+    if set(generated_paths) - set(record):
+        return None  # a generated file that is no longer declared
+    return len(record)
