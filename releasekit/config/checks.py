@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from releasekit.config import model
 from releasekit.config.cron import cron_error
 from releasekit.config.globs import filter_pattern_error, glob_error
 from releasekit.config.model import HOSTED_RUNNERS
@@ -311,41 +312,48 @@ def _workflow_inputs(located: Located, key: str, at: _At) -> None:
 
 
 def _workflow_steps(located: Located, key: str, at: _At) -> None:
-    """Each added step is a command or an action, with only the keys that apply to it."""
-    c = located.config
-    wf = c.workflows[key]
-    base: PathKey = ("workflows", key)
-    for point, steps in wf.steps.items():
+    """Each added step is a command or an action, with only the keys that apply to it, and no secret values."""
+    for point, steps in located.config.workflows[key].steps.items():
         for i, step in enumerate(steps):
-            if isinstance(step, str):
-                continue
-            spath: PathKey = (*base, "steps", point, i)
+            path: PathKey = ("workflows", key, "steps", point, i)
             where = f"workflows.{key}.steps.{point}[{i}]"
-            if (step.run is None) == (step.uses is None):
-                at(
-                    spath,
-                    f"{where}: give `run` (a command) or `uses` (an action), not {'both' if step.run else 'neither'}",
-                )
-            if step.with_ and step.uses is None:
-                at((*spath, "with"), f"{where}: `with` only applies to `uses`")
-            if (step.shell or step.working_directory) and step.run is None:
-                at(spath, f"{where}: `shell` and `working-directory` only apply to `run`")
-            for env_key, env_value in step.env.items():
-                for secret in re.findall(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)", env_value):
-                    if secret not in c.env.secrets and secret != "GITHUB_TOKEN":
-                        at(
-                            (*spath, "env", env_key),
-                            f"{where}.env.{env_key}: secret {secret!r} is not declared in env.secrets",
-                        )
-                if "${{" in env_value:
-                    continue
-                reason = secret_reason(env_key, env_value)
-                if reason:
-                    at(
-                        (*spath, "env", env_key),
-                        f"{where}.env.{env_key}: this value {reason}; declare it in "
-                        "env.secrets and list it in the workflow's `secrets`",
-                    )
+            if isinstance(step, str):
+                message = run_command(step) or _secret_in(step)
+                if message:
+                    at(path, f"{where}: {message}")
+            else:
+                _step_problems(located.config.env.secrets, step, path, where, at)
+
+
+def _step_problems(declared: tuple[str, ...], step: model.Step, path: PathKey, where: str, at: _At) -> None:
+    if (step.run is None) == (step.uses is None):
+        at(path, f"{where}: give `run` (a command) or `uses` (an action), not {'both' if step.run else 'neither'}")
+    if step.with_ and step.uses is None:
+        at((*path, "with"), f"{where}: `with` only applies to `uses`")
+    if (step.shell or step.working_directory) and step.run is None:
+        at(path, f"{where}: `shell` and `working-directory` only apply to `run`")
+    for name, value in step.with_.items():
+        message = _secret_in(value) if isinstance(value, str) else None
+        if message:
+            at((*path, "with", name), f"{where}.with.{name}: {message}")
+    for env_key, env_value in step.env.items():
+        for secret in re.findall(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)", env_value):
+            if secret not in declared and secret != "GITHUB_TOKEN":
+                at((*path, "env", env_key), f"{where}.env.{env_key}: secret {secret!r} is not declared in env.secrets")
+        reason = None if "${{" in env_value else secret_reason(env_key, env_value)
+        if reason:
+            at(
+                (*path, "env", env_key),
+                f"{where}.env.{env_key}: this value {reason}; declare it in env.secrets and list it in the "
+                "workflow's `secrets`",
+            )
+
+
+def _secret_in(value: str) -> str | None:
+    reason = secret_reason("", value)
+    if reason is None:
+        return None
+    return f"this value {reason}; declare it in env.secrets and pass it as `${{{{ secrets.NAME }}}}`"
 
 
 def _input_problem(kind: str, default: object, options: tuple[str, ...]) -> str | None:

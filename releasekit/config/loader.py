@@ -15,6 +15,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from releasekit.config import model
+from releasekit.config.secrets import secret_reason
 from releasekit.errors import ConfigError, Problem
 
 PathKey = tuple[str | int, ...]
@@ -157,6 +158,7 @@ class _Builder:
         fields = {model.yaml_key(f): f for f in dataclasses.fields(cls)}
         hints = _hints(cls)
         values: dict[str, Any] = {}
+        problems_before = len(self.problems)
         ok = True
         for key, key_node, value_node in self._pairs(node, path):
             f = fields.get(key)
@@ -174,6 +176,7 @@ class _Builder:
                 ok = False
             else:
                 values[f.name] = value
+        ok = ok and len(self.problems) == problems_before  # e.g. a refused merge key or duplicate key
         for key, f in fields.items():
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             if required and f.name not in values and ok:
@@ -218,7 +221,11 @@ class _Builder:
                 return node.value.lower() in ("true", "yes", "on", "y")
         elif tp is int:
             if node.tag == _INT:
-                return int(node.value.replace("_", ""), 0)
+                if not re.fullmatch(r"[-+]?(?:0|[1-9][0-9_]*)", node.value):
+                    # YAML 1.1 reads 010 as octal 8 and 1:30 as 90; nobody means that in a config.
+                    self.fail(node, f"{dotted(path)}: write {node.value} as a plain decimal number")
+                    return _INVALID
+                return int(node.value.replace("_", ""))
         elif tp is str:
             if node.tag in (_STR, _INT):
                 return node.value
@@ -245,6 +252,10 @@ def _contains_invalid(value: tuple[Any, ...]) -> bool:
 
 def _constraint_problem(meta: typing.Mapping[str, Any], value: Any) -> str | None:
     pattern = meta.get("pattern")
+    if isinstance(value, str) and (pattern or meta.get("check")):
+        reason = secret_reason("", value)
+        if reason:  # a secret pasted where a name belongs; never repeat it in the message
+            return f"this value {reason}; write the secret's name here, never its value, and rotate the secret"
     if pattern and isinstance(value, str) and not re.match(pattern, value):
         return f"{value!r} is not valid (must match {pattern})"
     minimum, maximum = meta.get("minimum"), meta.get("maximum")
@@ -328,7 +339,8 @@ def parse(text: str, file: str, root: Path) -> Located:
     if not documents or documents[0] is None:
         raise ConfigError([Problem(file, 1, 1, "the file is empty; run `releasekit init` to write a starting point")])
     if len(documents) > 1:
-        mark = documents[1].start_mark
+        starts = [e.start_mark for e in yaml.parse(text, Loader=_Loader) if isinstance(e, yaml.DocumentStartEvent)]
+        mark = starts[1] if len(starts) > 1 else documents[1].start_mark
         raise ConfigError([Problem(file, mark.line + 1, 1, "expected one YAML document, found several ('---')")])
     builder = _Builder(file)
     config = builder.build(model.Config, documents[0], (), "config")

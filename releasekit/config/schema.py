@@ -37,6 +37,9 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _constrain(schema: dict[str, Any], meta: typing.Mapping[str, Any]) -> dict[str, Any]:
+    if "anyOf" in schema:  # `X | None`: the constraints apply to the X branches
+        schema["anyOf"] = [_constrain(option, meta) for option in schema["anyOf"]]
+        return schema
     target = schema
     if schema.get("type") == "array":
         if meta.get("min_items"):
