@@ -62,8 +62,8 @@ def _render_and_compare(args: argparse.Namespace, root: Path, digest: str | None
     writer.apply(root, changes)
     changed = {c.path: c for c in changes}
     for out in outputs:
-        change = changed.get(out.path)
-        status = "unchanged" if change is None else ("created" if change.kind == "missing" else "updated")
+        found = changed.get(out.path)
+        status = "unchanged" if found is None else ("created" if found.kind == "missing" else "updated")
         print(f"{status:9} {out.path}")
     for change in changes:
         if change.kind == "undeclared":

@@ -141,7 +141,8 @@ class _Builder:
             return _INVALID
         out: dict[str, Any] = {}
         for key, key_node, value_node in self._pairs(node, path):
-            self.positions[(*path, key, "<key>")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            key_path: PathKey = (*path, key, "<key>")
+            self.positions[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key_pattern and not re.match(key_pattern, key):
                 self.fail(key_node, f"{dotted(path)}: invalid name {key!r} (must match {key_pattern})")
                 continue
@@ -170,7 +171,8 @@ class _Builder:
                 self.fail(key_node, f"unknown key {key!r}{where}{hint}")
                 ok = False
                 continue
-            self.positions[(*path, key, "<key>")] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            key_path: PathKey = (*path, key, "<key>")
+            self.positions[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             value = self._field(f, hints[f.name], value_node, (*path, key))
             if value is _INVALID:
                 ok = False
@@ -264,7 +266,9 @@ def _constraint_problem(meta: typing.Mapping[str, Any], value: Any) -> str | Non
             return f"{value} is out of range {minimum}-{maximum}"
     check = meta.get("check")
     if check is not None and isinstance(value, str):
-        result: str | None = check(value)
+        from releasekit.config import checks
+
+        result: str | None = getattr(checks, check)(value)
         return result
     return None
 
@@ -329,7 +333,7 @@ def parse(text: str, file: str, root: Path) -> Located:
     try:
         documents = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark: Any = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or "cannot be parsed"
         context = f" ({exc.context})" if exc.context else ""

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-# A check returns None when the value is fine, else a message that says what is wrong and how to fix it.
-Check = Callable[[Any], "str | None"]
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -44,12 +41,13 @@ def meta(
     pattern: str | None = None,
     minimum: int | None = None,
     maximum: int | None = None,
-    check: Check | None = None,
+    check: str | None = None,
     key_pattern: str | None = None,
     min_items: int | None = None,
     examples: tuple[Any, ...] = (),
 ) -> dict[str, Any]:
-    """Field metadata: the YAML key (kebab-case by default), docs, and the constraints both loader and schema use."""
+    """Field metadata: the YAML key (kebab-case by default), docs, and the constraints both loader and schema use.
+    `check` names a function in `releasekit.config.checks` that returns None for a fine value, else a message."""
     return {
         "doc": doc,
         "alias": alias,
@@ -69,49 +67,6 @@ def yaml_key(f: dataclasses.Field[Any]) -> str:
     return alias if isinstance(alias, str) else f.name.replace("_", "-")
 
 
-def _checks() -> Any:
-    # Imported late: the validators are their own modules, and the model only names them.
-    from releasekit.config import checks
-
-    return checks
-
-
-def _cron(value: Any) -> str | None:
-    return _checks().cron(value)
-
-
-def _ref_pattern(value: Any) -> str | None:
-    return _checks().ref_pattern(value)
-
-
-def _path_pattern(value: Any) -> str | None:
-    return _checks().path_pattern(value)
-
-
-def _asset_glob(value: Any) -> str | None:
-    return _checks().asset_glob(value)
-
-
-def _regex(value: Any) -> str | None:
-    return _checks().version_regex(value)
-
-
-def _tag_format(value: Any) -> str | None:
-    return _checks().tag_format(value)
-
-
-def _relative_path(value: Any) -> str | None:
-    return _checks().relative_path(value)
-
-
-def _dotted_key(value: Any) -> str | None:
-    return _checks().dotted_key(value)
-
-
-def _run(value: Any) -> str | None:
-    return _checks().run_command(value)
-
-
 @dataclass(frozen=True)
 class Project:
     """Who the project is on GitHub and how its release tags are spelled."""
@@ -120,10 +75,10 @@ class Project:
     repository: str = field(
         metadata=meta("The GitHub repository, `owner/name`.", pattern=REPOSITORY, examples=("fluxion-app/fluxion",))
     )
-    default_branch: str = field(default="main", metadata=meta("The branch releases are cut from.", check=_ref_pattern))
+    default_branch: str = field(default="main", metadata=meta("The branch releases are cut from.", check="ref_pattern"))
     tag_format: str = field(
         default="v{version}",
-        metadata=meta("How a version becomes a git tag; must contain `{version}` once.", check=_tag_format),
+        metadata=meta("How a version becomes a git tag; must contain `{version}` once.", check="tag_format"),
     )
 
 
@@ -131,13 +86,17 @@ class Project:
 class VersionFile:
     """One file that carries the project's version, and where in it."""
 
-    path: str = field(metadata=meta("Path relative to the repository root (use `/`).", check=_relative_path))
-    toml: str | None = field(default=None, metadata=meta("Dotted TOML key, e.g. `project.version`.", check=_dotted_key))
-    json: str | None = field(default=None, metadata=meta("Dotted JSON key, e.g. `version`.", check=_dotted_key))
-    yaml: str | None = field(default=None, metadata=meta("Dotted YAML key, e.g. `version`.", check=_dotted_key))
+    path: str = field(metadata=meta("Path relative to the repository root (use `/`).", check="relative_path"))
+    toml: str | None = field(
+        default=None, metadata=meta("Dotted TOML key, e.g. `project.version`.", check="dotted_key")
+    )
+    json: str | None = field(default=None, metadata=meta("Dotted JSON key, e.g. `version`.", check="dotted_key"))
+    yaml: str | None = field(default=None, metadata=meta("Dotted YAML key, e.g. `version`.", check="dotted_key"))
     regex: str | None = field(
         default=None,
-        metadata=meta("Python regex (multi-line mode) with a named group `version`, for any other file.", check=_regex),
+        metadata=meta(
+            "Python regex (multi-line mode) with a named group `version`, for any other file.", check="version_regex"
+        ),
     )
     format: Literal["semver", "pep440"] | None = field(
         default=None,
@@ -164,7 +123,7 @@ class Versioning:
     )
     changelog: str | None = field(
         default="CHANGELOG.md",
-        metadata=meta("Keep-a-Changelog file whose `Unreleased` section a release promotes.", check=_relative_path),
+        metadata=meta("Keep-a-Changelog file whose `Unreleased` section a release promotes.", check="relative_path"),
     )
 
 
@@ -237,9 +196,9 @@ class Service:
     """A long-running process a workflow starts and health-checks (E2E tests)."""
 
     port: int = field(metadata=meta("TCP port it listens on.", minimum=1, maximum=65535))
-    start: str = field(metadata=meta("Shell command that starts it (runs in the background).", check=_run))
+    start: str = field(metadata=meta("Shell command that starts it (runs in the background).", check="run_command"))
     working_directory: str = field(
-        default=".", metadata=meta("Directory to start it in, relative to the checkout.", check=_relative_path)
+        default=".", metadata=meta("Directory to start it in, relative to the checkout.", check="relative_path")
     )
     health: str = field(
         default="/health", metadata=meta("HTTP path that answers 2xx when it is ready.", pattern=r"^/\S*$")
@@ -275,17 +234,17 @@ class Env:
 class PushTrigger:
     """`on.push`: branch and tag filters."""
 
-    branches: tuple[str, ...] = field(default=(), metadata=meta("Branch filter patterns.", check=_ref_pattern))
-    tags: tuple[str, ...] = field(default=(), metadata=meta("Tag filter patterns, e.g. `v*`.", check=_ref_pattern))
-    paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check=_path_pattern))
+    branches: tuple[str, ...] = field(default=(), metadata=meta("Branch filter patterns.", check="ref_pattern"))
+    tags: tuple[str, ...] = field(default=(), metadata=meta("Tag filter patterns, e.g. `v*`.", check="ref_pattern"))
+    paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check="path_pattern"))
 
 
 @dataclass(frozen=True)
 class PullRequestTrigger:
     """`on.pull_request`: base-branch filters."""
 
-    branches: tuple[str, ...] = field(default=(), metadata=meta("Base branch filter patterns.", check=_ref_pattern))
-    paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check=_path_pattern))
+    branches: tuple[str, ...] = field(default=(), metadata=meta("Base branch filter patterns.", check="ref_pattern"))
+    paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check="path_pattern"))
 
 
 @dataclass(frozen=True)
@@ -320,7 +279,7 @@ class Triggers:
         default=None, metadata=meta("Run on pull requests.", alias="pull_request")
     )
     schedule: tuple[str, ...] = field(
-        default=(), metadata=meta("Cron expressions (UTC, POSIX syntax).", check=_cron, examples=("0 3 * * 1",))
+        default=(), metadata=meta("Cron expressions (UTC, POSIX syntax).", check="cron", examples=("0 3 * * 1",))
     )
     workflow_dispatch: DispatchTrigger | None = field(
         default=None, metadata=meta("Allow manual runs.", alias="workflow_dispatch")
@@ -335,7 +294,7 @@ class Step:
     run: str | None = field(
         default=None,
         metadata=meta(
-            "Shell command. No `${{ }}` expressions: pass values through `env:` and use `$NAME`.", check=_run
+            "Shell command. No `${{ }}` expressions: pass values through `env:` and use `$NAME`.", check="run_command"
         ),
     )
     uses: str | None = field(
@@ -352,7 +311,7 @@ class Step:
         default=None, metadata=meta("Shell for `run` (default: bash on every OS).")
     )
     working_directory: str | None = field(
-        default=None, metadata=meta("Directory for `run`, relative to the checkout.", check=_relative_path)
+        default=None, metadata=meta("Directory for `run`, relative to the checkout.", check="relative_path")
     )
 
 
@@ -406,7 +365,7 @@ class Workflow:
 class PythonPackage:
     """A Python distribution the release builds and uploads."""
 
-    path: str = field(default=".", metadata=meta("Directory holding its pyproject.toml.", check=_relative_path))
+    path: str = field(default=".", metadata=meta("Directory holding its pyproject.toml.", check="relative_path"))
     index: str = field(
         default="pypi",
         metadata=meta(
@@ -433,7 +392,7 @@ class Publish:
     """What a release ships."""
 
     assets: tuple[str, ...] = field(
-        default=(), metadata=meta("Globs of files attached to the GitHub release.", check=_asset_glob)
+        default=(), metadata=meta("Globs of files attached to the GitHub release.", check="asset_glob")
     )
     python: PythonPackage | None = field(default=None, metadata=meta("The Python package to build and upload."))
 

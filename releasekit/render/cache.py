@@ -68,7 +68,7 @@ def inputs_digest(root: Path, config: Path, builtin_templates: Path) -> str | No
         return None
     for module in ("jinja2", "yaml", "markupsafe"):
         h.update(_dependency_stamp(module).encode())
-    return h.hexdigest()
+    return str(h.hexdigest())
 
 
 def _entry(digest: str) -> Path | None:
@@ -97,7 +97,7 @@ def up_to_date(root: Path, digest: str, generated_paths: Iterable[str]) -> int |
     if entry is None:
         return None
     try:
-        record = json.loads(entry.read_text(encoding="utf-8"))
+        record: dict[str, str] = json.loads(entry.read_text(encoding="utf-8"))
         for path, want in record.items():
             if sha256_hex((root / path).read_bytes()) != want:
                 return None
