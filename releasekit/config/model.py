@@ -342,6 +342,14 @@ class Workflow:
         default=(),
         metadata=meta("Secrets (declared in `env.secrets`) this workflow's steps receive.", pattern=ENV_NAME),
     )
+    environment: str | None = field(
+        default=None,
+        metadata=meta(
+            "GitHub deployment environment for the job that receives the secrets: secrets can then be scoped to "
+            "it, and it can require a reviewer.",
+            pattern=NAME,
+        ),
+    )
     steps: dict[str, tuple[Step | str, ...]] = field(
         default_factory=dict,
         metadata=meta(

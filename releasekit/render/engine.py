@@ -182,6 +182,7 @@ class _Context:
             "checkout": lambda by, ref=None: indent(jobs.checkout_lines(self.pin, ref), by),
             "setup_python": lambda by: indent(jobs.setup_python_lines(self.pin, self.machines), by),
             "job_env": lambda by, extra=None: indent(jobs.job_env_lines(wf.secrets, extra or {}), by),
+            "environment": lambda by: indent([f"environment: {q(wf.environment)}"] if wf.environment else [], by),
             "workflow_env": lambda by: indent(jobs.workflow_env_lines(config.env), by),
             "start_services": lambda by: indent(jobs.start_services_lines(self.services()), by),
             "stop_services": lambda by: indent(jobs.stop_services_lines(self.services()), by),
