@@ -68,6 +68,10 @@ def main() -> int:
         work = Path(tmp)
         cache_env = {**base_env, "RELEASEKIT_CACHE_DIR": str(work / "cache")}
         off_env = {**base_env, "RELEASEKIT_NO_CACHE": "1"}
+        miss_dir = work / "cache-miss"
+        miss_env = {**base_env, "RELEASEKIT_CACHE_DIR": str(miss_dir)}
+        # The config was just edited: no render entry for it yet, templates already compiled.
+        miss_cmd = ["sh", "-c", f'rm -f "{miss_dir}"/workflows-*.json; exec "{RELEASEKIT}" workflows --check']
         fluxion = work / "fluxion"
         shutil.copytree(REPO / "examples/fluxion", fluxion)
         subprocess.run([RELEASEKIT, "workflows"], cwd=fluxion, env=cache_env, check=True, stdout=subprocess.DEVNULL)
@@ -75,12 +79,14 @@ def main() -> int:
             {
                 "python -c pass": [sys.executable, "-c", "pass"],
                 "releasekit workflows --check (cache warm)": [RELEASEKIT, "workflows", "--check"],
+                "releasekit workflows --check (config changed)": miss_cmd,
                 "releasekit workflows --check (cache off)": [RELEASEKIT, "workflows", "--check"],
             },
             fluxion,
             {
                 "python -c pass": base_env,
                 "releasekit workflows --check (cache warm)": cache_env,
+                "releasekit workflows --check (config changed)": miss_env,
                 "releasekit workflows --check (cache off)": off_env,
             },
             rounds=int(os.environ.get("BENCH_ROUNDS", "30")),
