@@ -122,6 +122,7 @@ def parse_lock(text: str, file: str) -> Lock:
 def load_lock(root: Path) -> Lock:
     """Load `releasekit.lock` beside the config."""
     path = root / LOCK_NAME
+    shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path  # as a user would type it
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -136,4 +137,4 @@ def load_lock(root: Path) -> Lock:
                 )
             ]
         ) from None
-    return parse_lock(text, str(path))
+    return parse_lock(text, str(shown))

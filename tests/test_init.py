@@ -57,7 +57,7 @@ def test_init_never_overwrites(tmp_path: Path) -> None:
     (root / "releasekit.yaml").write_text("# mine\n")
     before = snapshot(root)
     result = run_releasekit("init", cwd=root)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "releasekit.yaml already exists" in result.stderr
     assert "Nothing was written" in result.stderr
     assert snapshot(root) == before
@@ -87,3 +87,21 @@ def test_init_lock_only(tmp_path: Path) -> None:
     result = run_releasekit("init", "--lock-only", cwd=root)
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in root.iterdir()) == ["releasekit.lock"]
+
+
+def test_init_in_a_directory_without_version_files(tmp_path: Path) -> None:
+    root = tmp_path / "empty"
+    root.mkdir()
+    result = run_releasekit("init", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert load(root / "releasekit.yaml").config.versioning.files == ()
+    assert run_releasekit("workflows", cwd=root).returncode == 0
+
+
+def test_init_refuses_a_bad_name_before_writing(tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    before = snapshot(root)
+    result = run_releasekit("init", "--name", "Voice App", cwd=root)
+    assert result.returncode == 2
+    assert "--name 'Voice App': use letters, digits" in result.stderr
+    assert snapshot(root) == before

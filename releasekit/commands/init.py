@@ -4,10 +4,11 @@ noxfile.py for an existing repository. Existing files are never overwritten."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
-from releasekit.errors import ReleasekitError
+from releasekit.errors import ConfigError, ReleasekitError, UsageError
 
 NOXFILE = '''"""Nox sessions. `import releasekit.nox` adds releasekit's: `nox -s workflows [-- --check]`."""
 
@@ -21,12 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from releasekit.config.model import NAME
     from releasekit.detect import detect
     from releasekit.lock import DEFAULT_PINS, LOCK_NAME, lock_text
+    from releasekit.render.writer import Change, OverwriteRefused, apply
 
     root = Path(args.directory).resolve()
     if not root.is_dir():
-        raise ReleasekitError(f"{args.directory}: no such directory")
+        raise UsageError(f"{args.directory}: no such directory")
+    if args.name is not None and not re.match(NAME, args.name):
+        raise UsageError(f"--name {args.name!r}: use letters, digits, '.', '_' and '-' (e.g. voice-app)")
     planned: dict[Path, str] = {root / LOCK_NAME: lock_text(DEFAULT_PINS)}
     notes: list[str] = []
     if not args.lock_only:
@@ -41,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     existing = [p for p in planned if p.exists()]
     if existing:
         names = ", ".join(str(p.relative_to(root)) for p in existing)
-        raise ReleasekitError(
+        raise OverwriteRefused(
             f"{names} already exist{'s' * (len(existing) == 1)}; releasekit init writes only new "
             "files. Move them away to start over. Nothing was written."
         )
@@ -49,10 +54,17 @@ def run(args: argparse.Namespace) -> int:
         # What init writes must load: a scaffold that fails its own validation is a bug, caught before writing.
         from releasekit.config.loader import parse
 
-        parse(planned[root / args.config], args.config, root)
-    for path, text in planned.items():
-        path.write_text(text, encoding="utf-8")
-        print(f"created   {path.relative_to(root)}")
+        try:
+            parse(planned[root / args.config], args.config, root)
+        except ConfigError as exc:
+            raise ReleasekitError(
+                f"the scaffold releasekit init made does not load (a bug in releasekit, please "
+                f"report it); nothing was written:\n{exc}"
+            ) from None
+    changes = [Change(p.relative_to(root).as_posix(), "missing", None, text) for p, text in planned.items()]
+    apply(root, changes)  # all files or none
+    for change in changes:
+        print(f"created   {change.path}")
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if not args.lock_only:
@@ -93,7 +105,7 @@ def scaffold(detection: object, name: str) -> str:
             lines.append(f"      {vf.kind}: {q(vf.locator)}")
             lines.append(f"      format: {vf.format}  # found {vf.version}")
     else:
-        lines.append("  files: []  # no version file found: add one (see docs/config.md)")
+        lines.append("  files: []  # no version file found: add the files that carry the version (docs/config.md)")
     pyprojects = [vf.path for vf in detection.version_files if vf.path.endswith("pyproject.toml")]
     package_dir = pyprojects[0].rsplit("/", 1)[0] if pyprojects and "/" in pyprojects[0] else "."
     lines += [

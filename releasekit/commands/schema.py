@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from releasekit.errors import ReleasekitError
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE instead of standard output")
@@ -17,7 +19,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         from pathlib import Path
 
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise ReleasekitError(f"cannot write {args.output}: {exc.strerror}") from None
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

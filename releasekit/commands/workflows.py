@@ -24,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
 
     root = Path(args.directory).resolve()
     config_path = root / args.config
-    digest = cache.inputs_digest(root, config_path, builtin_templates())
+    # The lock and project templates sit beside the config; the generated files go under the project root.
+    digest = cache.inputs_digest(config_path.parent, config_path, builtin_templates())
     if args.check and digest is not None:
         # Fast path: these exact inputs were rendered before, and the tree still holds exactly that output.
         known = cache.up_to_date(root, digest, generated_files(root))

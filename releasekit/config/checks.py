@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from releasekit.config import model
-from releasekit.config.cron import cron_error
+from releasekit.config.cron import cron_error, runs_more_often_than_every_5_minutes
 from releasekit.config.globs import filter_pattern_error, glob_error
 from releasekit.config.model import HOSTED_RUNNERS
 from releasekit.config.secrets import secret_reason
@@ -25,7 +25,11 @@ MAX_DISPATCH_INPUTS = 25  # GitHub's limit for workflow_dispatch inputs
 
 def cron(value: str) -> str | None:
     problem = cron_error(value)
-    return f"invalid cron {value!r}: {problem}" if problem else None
+    if problem:
+        return f"invalid cron {value!r}: {problem}"
+    if runs_more_often_than_every_5_minutes(value):
+        return f"cron {value!r} runs more often than every 5 minutes, which GitHub does not do; use */5 or slower"
+    return None
 
 
 def ref_pattern(value: str) -> str | None:
@@ -318,7 +322,7 @@ def _workflow_steps(located: Located, key: str, at: _At) -> None:
             path: PathKey = ("workflows", key, "steps", point, i)
             where = f"workflows.{key}.steps.{point}[{i}]"
             if isinstance(step, str):
-                message = run_command(step) or _secret_in(step)
+                message = run_command(step)
                 if message:
                     at(path, f"{where}: {message}")
             else:
@@ -332,10 +336,6 @@ def _step_problems(declared: tuple[str, ...], step: model.Step, path: PathKey, w
         at((*path, "with"), f"{where}: `with` only applies to `uses`")
     if (step.shell or step.working_directory) and step.run is None:
         at(path, f"{where}: `shell` and `working-directory` only apply to `run`")
-    for name, value in step.with_.items():
-        message = _secret_in(value) if isinstance(value, str) else None
-        if message:
-            at((*path, "with", name), f"{where}.with.{name}: {message}")
     for env_key, env_value in step.env.items():
         for secret in re.findall(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)", env_value):
             if secret not in declared and secret != "GITHUB_TOKEN":
@@ -347,13 +347,6 @@ def _step_problems(declared: tuple[str, ...], step: model.Step, path: PathKey, w
                 f"{where}.env.{env_key}: this value {reason}; declare it in env.secrets and list it in the "
                 "workflow's `secrets`",
             )
-
-
-def _secret_in(value: str) -> str | None:
-    reason = secret_reason("", value)
-    if reason is None:
-        return None
-    return f"this value {reason}; declare it in env.secrets and pass it as `${{{{ secrets.NAME }}}}`"
 
 
 def _input_problem(kind: str, default: object, options: tuple[str, ...]) -> str | None:

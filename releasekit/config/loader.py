@@ -31,6 +31,11 @@ _BOOL = "tag:yaml.org,2002:bool"
 _FLOAT = "tag:yaml.org,2002:float"
 _NULL = "tag:yaml.org,2002:null"
 
+NEVER_A_SECRET = (
+    "Never write a secret in releasekit.yaml: remove it, rotate it if it was ever committed, store it as a "
+    "repository secret, declare its name under env.secrets and refer to it by name"
+)
+
 # Keys people carry over from GitHub's own workflow syntax, and what they are called here.
 _KNOWN_MISTAKES = {"on": "triggers", "runs-on": "machines", "jobs": "steps", "true": "triggers"}
 
@@ -93,9 +98,13 @@ class _Builder:
     def _union(self, tp: Any, node: yaml.Node, path: PathKey, what: str) -> Any:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
+            sections = [a for a in args if dataclasses.is_dataclass(a)]
+            if sections:  # `pull_request:` with nothing after it: the section is there, with its defaults
+                return self.build(sections[0], node, path, what)
             if len(args) < len(typing.get_args(tp)):
                 return None
-        for arg in args:
+        exact = {_BOOL: bool, _INT: int, _STR: str}.get(node.tag) if isinstance(node, yaml.ScalarNode) else None
+        for arg in sorted(args, key=lambda a: a is not exact):  # `default: true` is a boolean where one is allowed
             if _accepts(arg, node):
                 return self.build(arg, node, path, what)
         self.fail(node, f"{dotted(path)}: expected {' or '.join(_describe(a) for a in args)}, got {_kind(node)}")
@@ -230,6 +239,10 @@ class _Builder:
                 return int(node.value.replace("_", ""))
         elif tp is str:
             if node.tag in (_STR, _INT):
+                reason = secret_reason("", node.value)
+                if reason:  # never repeat the value: the message may end up in a CI log
+                    self.fail(node, f"{dotted(path)}: this value {reason}. {NEVER_A_SECRET}")
+                    return _INVALID
                 return node.value
             if node.tag == _FLOAT:
                 self.fail(node, f'{dotted(path)}: {node.value} is read as a number; quote it: "{node.value}"')
@@ -254,10 +267,6 @@ def _contains_invalid(value: tuple[Any, ...]) -> bool:
 
 def _constraint_problem(meta: typing.Mapping[str, Any], value: Any) -> str | None:
     pattern = meta.get("pattern")
-    if isinstance(value, str) and (pattern or meta.get("check")):
-        reason = secret_reason("", value)
-        if reason:  # a secret pasted where a name belongs; never repeat it in the message
-            return f"this value {reason}; write the secret's name here, never its value, and rotate the secret"
     if pattern and isinstance(value, str) and not re.match(pattern, value):
         return f"{value!r} is not valid (must match {pattern})"
     minimum, maximum = meta.get("minimum"), meta.get("maximum")

@@ -119,7 +119,7 @@ class Versioning:
     """Every place the version lives, and the changelog."""
 
     files: tuple[VersionFile, ...] = field(
-        default=(), metadata=meta("Every file that carries the version.", min_items=1)
+        default=(), metadata=meta("Every file that carries the version (a release needs at least one).")
     )
     changelog: str | None = field(
         default="CHANGELOG.md",

@@ -49,16 +49,17 @@ def _dependency_stamp(module: str) -> str:
     return f"{module}:{spec.origin}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def inputs_digest(root: Path, config: Path, builtin_templates: Path) -> str | None:
-    """Digest of everything rendering reads; None if some input cannot be read."""
+def inputs_digest(config_dir: Path, config: Path, builtin_templates: Path) -> str | None:
+    """Digest of everything rendering reads (the config, the lock and project templates beside it, the built-in
+    templates, releasekit's code); None if some input cannot be read."""
     h = sha256(_FORMAT.encode())
     sources: Iterable[Path] = [
         *_files(_PACKAGE, "*.py"),
         *_files(builtin_templates, "*.j2"),
-        *_files(root / "templates", "*.j2"),
+        *_files(config_dir / "templates", "*.j2"),
     ]
     try:
-        for name, path in (("config", config), ("lock", root / "releasekit.lock")):
+        for name, path in (("config", config), ("lock", config_dir / "releasekit.lock")):
             h.update(f"\0{name}\0".encode())
             h.update(path.read_bytes())
         for path in sources:

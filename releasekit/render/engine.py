@@ -140,6 +140,12 @@ def _render_workflow(env: jinja2.Environment, located: Located, lock: Lock, key:
             f"workflows.{key}.steps: {origin} has no extension point {point!r} (it has: "
             f"{', '.join(sorted(ctx.consumed)) or 'none'})",
         )
+    if wf.services and not ctx.services_started:
+        raise _ConfigProblem(
+            ("workflows", key, "services"),
+            f"workflows.{key}.services: {origin} does not start services; use template e2e-tests, or call "
+            "start_services() in your own template",
+        )
     body = tidy(rendered)
     file = f"{WORKFLOWS_DIR}/{wf.file_name(key)}"
     problems = policy.problems(body)
@@ -162,6 +168,7 @@ class _Context:
         self.wf = self.config.workflows[key]
         self.machines = [(n, self.config.machines[n]) for n in self.wf.machines]
         self.consumed: set[str] = set()
+        self.services_started = False
 
     def fail(self, message: str, path: PathKey | None = None) -> None:
         raise _ConfigProblem(path or ("workflows", self.key), f"workflows.{self.key}: {message}")
@@ -196,10 +203,13 @@ class _Context:
             "job_name": lambda base: jobs.job_name(base, self.machines),
             "checkout": lambda by, ref=None: indent(jobs.checkout_lines(self.pin, ref), by),
             "setup_python": lambda by: indent(jobs.setup_python_lines(self.pin, self.machines), by),
+            "setup_python_on": lambda machine, by: indent(
+                jobs.setup_python_lines(self.pin, [(machine, config.machines[machine])]), by
+            ),
             "job_env": lambda by, extra=None: indent(jobs.job_env_lines(wf.secrets, extra or {}), by),
             "environment": lambda by: indent([f"environment: {q(wf.environment)}"] if wf.environment else [], by),
             "workflow_env": lambda by: indent(jobs.workflow_env_lines(config.env), by),
-            "start_services": lambda by: indent(jobs.start_services_lines(self.services()), by),
+            "start_services": self.start_services,
             "stop_services": lambda by: indent(jobs.stop_services_lines(self.services()), by),
             "on_block": self.on_block,
             "sla_env": lambda: {model.Budget.env_name(k): str(b.target_ms) for k, b in config.performance.items()},
@@ -227,6 +237,10 @@ class _Context:
             **helpers,
         }
 
+    def start_services(self, by: int) -> str:
+        self.services_started = True
+        return indent(jobs.start_services_lines(self.services()), by)
+
     def services(self) -> list[tuple[str, model.Service]]:
         return [(n, self.config.services[n]) for n in self.wf.services]
 
@@ -236,7 +250,7 @@ class _Context:
             extra = {
                 jobs.CORRELATION_INPUT: model.DispatchInput(
                     type="string",
-                    description="Set by releasekit to find the run it dispatched; leave empty",
+                    description="Lets a tool that dispatches this workflow find its run (in the run name); leave empty",
                     required=False,
                     default="",
                 )

@@ -142,6 +142,9 @@ def tidy(text: str) -> str:
         if block_indent is not None and (not stripped or width > block_indent):
             out.append(line.rstrip())
             continue
+        if block_indent is not None:
+            while out and not out[-1]:  # blank lines at the end of a literal block are not part of it
+                out.pop()
         block_indent = None
         if not stripped or stripped == EMPTY:
             continue
