@@ -252,3 +252,25 @@ def test_check_fast_path_still_sees_every_kind_of_drift(fluxion: Path, tmp_path:
     assert run_releasekit("workflows", "--check", cwd=fluxion, env=env).returncode == 0
     # And with the cache off, the answer is the same.
     assert run_releasekit("workflows", "--check", cwd=fluxion, env={"RELEASEKIT_NO_CACHE": "1"}).returncode == 0
+
+
+def test_check_fast_path_imports_nothing_heavy(fluxion: Path, tmp_path: Path) -> None:
+    """The warm `--check` must not import the YAML parser, Jinja, PyGithub, twine or build (see BENCHMARKS.md)."""
+    env = {"RELEASEKIT_CACHE_DIR": str(tmp_path / "cache")}
+    assert run_releasekit("workflows", cwd=fluxion, env=env).returncode == 0
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "releasekit", "workflows", "--check"],
+        cwd=fluxion,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env},
+    )
+    assert result.returncode == 0, result.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "releasekit.render.cache" in imported
+    for heavy in ("yaml", "jinja2", "github", "twine", "build", "releasekit.config.model", "hashlib"):
+        assert heavy not in imported, heavy
