@@ -257,16 +257,13 @@ def _check_workflow(located: Located, key: str, at: _At) -> None:
             f"workflows.{key}.triggers.push: give branches or tags (a push trigger "
             "without filters runs on every push to every branch and tag)",
         )
-    _workflow_names(located, key, at)
-    _workflow_inputs(located, key, at)
+    _workflow_names(c, key, wf, base, at)
+    _workflow_inputs(c, key, wf, base, at)
     _workflow_steps(located, key, at)
 
 
-def _workflow_names(located: Located, key: str, at: _At) -> None:
+def _workflow_names(c: model.Config, key: str, wf: model.Workflow, base: PathKey, at: _At) -> None:
     """Machines, services and secrets a workflow names exist and may be used."""
-    c = located.config
-    wf = c.workflows[key]
-    base: PathKey = ("workflows", key)
     for i, name in enumerate(wf.machines):
         machine = c.machines.get(name)
         if machine is None:
@@ -297,11 +294,8 @@ def _workflow_names(located: Located, key: str, at: _At) -> None:
             )
 
 
-def _workflow_inputs(located: Located, key: str, at: _At) -> None:
+def _workflow_inputs(c: model.Config, key: str, wf: model.Workflow, base: PathKey, at: _At) -> None:
     """Dispatch inputs fit GitHub's rules."""
-    c = located.config
-    wf = c.workflows[key]
-    base: PathKey = ("workflows", key)
     t = wf.triggers
     if t.workflow_dispatch is not None:
         inputs = t.workflow_dispatch.inputs

@@ -16,7 +16,7 @@ from releasekit.lock import Lock
 from releasekit.render import jobs, policy
 from releasekit.render.cache import cache_dir
 from releasekit.render.files import ACTIONLINT_CONFIG, WORKFLOWS_DIR, builtin_templates, header
-from releasekit.render.yamltext import expr, indent, on_lines, q, tidy
+from releasekit.render.yamltext import expr, indent, on_lines, q, step_lines, tidy
 
 TEMPLATE_SUFFIX = ".yml.j2"
 
@@ -188,7 +188,7 @@ class _Context:
         lines: list[str] = []
         for i, step in enumerate(self.wf.steps.get(point, ())):
             try:
-                lines += jobs.step_lines_for(step, self.lock, f"workflows.{self.key}.steps.{point}[{i}]")
+                lines += step_lines(step, self.lock, f"workflows.{self.key}.steps.{point}[{i}]")
             except KeyError as exc:
                 raise _ConfigProblem(("workflows", self.key, "steps", point, i), str(exc.args[0])) from None
         return indent(lines, by)
@@ -217,7 +217,7 @@ class _Context:
                 wf.triggers.workflow_dispatch is not None and name in wf.triggers.workflow_dispatch.inputs
             ),
             "primary_machine": lambda: jobs.primary_machine(self.machines),
-            "runs_on_of": lambda machine_name: q_runs_on(config.machines[machine_name]),
+            "runs_on_of": lambda machine_name: jobs.runs_on_text(config.machines[machine_name]),
         }
         return {
             "project": config.project,
@@ -256,10 +256,3 @@ class _Context:
                 )
             }
         return indent(on_lines(self.wf.triggers, extra), 0)
-
-
-def q_runs_on(machine: model.Machine) -> str:
-    runs_on = machine.runs_on
-    if isinstance(runs_on, list):
-        return "[" + ", ".join(q(label) for label in runs_on) + "]"
-    return q(runs_on)

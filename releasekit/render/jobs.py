@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from releasekit.config import model
-from releasekit.lock import Lock
-from releasekit.render.yamltext import expr, q, step_lines
+from releasekit.render.yamltext import expr, q
 
 Machines = Sequence[tuple[str, model.Machine]]
 CORRELATION_INPUT = "correlation_id"
 
 
-def _runs_on(machine: model.Machine) -> str:
+def runs_on_text(machine: model.Machine) -> str:
+    """`runs-on:`'s value: an image name, or a flow list of self-hosted labels."""
     runs_on = machine.runs_on
     if isinstance(runs_on, list):
         return "[" + ", ".join(q(label) for label in runs_on) + "]"
@@ -22,11 +22,11 @@ def _runs_on(machine: model.Machine) -> str:
 def runner_lines(machines: Machines) -> list[str]:
     """`runs-on:`, with a `strategy.matrix` over the machines when there are several."""
     if len(machines) == 1:
-        return [f"runs-on: {_runs_on(machines[0][1])}"]
+        return [f"runs-on: {runs_on_text(machines[0][1])}"]
     lines = ["strategy:", "  fail-fast: false", "  matrix:", "    include:"]
     for name, m in machines:
         lines.append(f"      - machine: {q(name)}")
-        lines.append(f"        runs-on: {_runs_on(m)}")
+        lines.append(f"        runs-on: {runs_on_text(m)}")
         lines.append(f"        os: {m.effective_os}")
         if m.python:
             lines.append(f"        python: {q(m.python)}")
@@ -131,10 +131,6 @@ def stop_services_lines(services: Sequence[tuple[str, model.Service]]) -> list[s
         '      if [ -f "$RUNNER_TEMP/$name.pid" ]; then kill "$(cat "$RUNNER_TEMP/$name.pid")" || true; fi',
         "    done",
     ]
-
-
-def step_lines_for(step: model.Step | str, lock: Lock, where: str) -> list[str]:
-    return step_lines(step, lock, where)
 
 
 def primary_machine(machines: Machines) -> str:
