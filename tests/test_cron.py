@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-if importlib.util.find_spec("releasekit") is None:  # running from a checkout that is not installed
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from releasekit.config.cron import cron_error, runs_more_often_than_every_5_minutes
 

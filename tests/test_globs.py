@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-if importlib.util.find_spec("releasekit") is None:  # running from a checkout that is not installed
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from releasekit.config.globs import filter_pattern_error, filter_pattern_to_regex, glob_error
 

@@ -6,19 +6,13 @@ Every fake token is generated when the test runs, so that no token-shaped string
 from __future__ import annotations
 
 import base64
-import importlib.util
 import json
 import random
 import string
-import sys
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-
-if importlib.util.find_spec("releasekit") is None:  # running from a checkout that is not installed
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from releasekit.config.secrets import find_secrets_in_text, secret_reason, shannon_entropy
 
