@@ -173,3 +173,49 @@ def test_schema_to_an_unwritable_path_is_a_clear_error(tmp_path: Path) -> None:
     result = run_releasekit("schema", "-o", str(tmp_path / "missing/dir/schema.json"), cwd=tmp_path)
     assert result.returncode == 1
     assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_secret_used_as_a_key_is_refused_without_repeating_it() -> None:
+    token = fake_token()
+    for config in (BASE + f"publish:\n  {token}: {{x: 5}}\n", BASE + f"env:\n  values:\n    {token}: hello\n"):
+        with pytest.raises(ConfigError) as caught:
+            parse(config, "releasekit.yaml", Path())
+        assert "this key looks like a GitHub personal access token" in str(caught.value)
+        assert token not in str(caught.value)
+
+
+def test_a_secret_under_a_secret_like_with_input_is_refused() -> None:
+    value = "".join(random.Random(9).choices(string.ascii_letters + string.digits, k=32))
+    config = (
+        BASE + f"    steps:\n      setup:\n        - uses: actions/setup-node\n          with: {{token: {value}}}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse(config, "releasekit.yaml", Path())
+    assert "workflows.test-suite.steps.setup[0].with.token: this value" in str(caught.value)
+    assert value not in str(caught.value)
+
+
+def test_an_empty_publish_python_is_not_a_request_to_publish() -> None:
+    located = parse(BASE + "publish:\n  python:\n", "releasekit.yaml", Path())
+    assert located.config.publish.python is None
+
+
+@pytest.mark.parametrize(
+    ("cron", "refused"),
+    [("2,58 3 * * 1-5", False), ("58 3 * * *", False), ("0,3 * * * *", True), ("*/4 * * * *", True)],
+)
+def test_the_5_minute_floor_looks_at_the_times_of_day(cron: str, refused: bool) -> None:
+    config = BASE.replace("      pull_request:\n", f"      schedule: ['{cron}']\n")
+    if refused:
+        with pytest.raises(ConfigError):
+            parse(config, "releasekit.yaml", Path())
+    else:
+        parse(config, "releasekit.yaml", Path())
+
+
+def test_init_in_a_directory_with_a_non_ascii_name(tmp_path: Path) -> None:
+    root = tmp_path / "café"
+    root.mkdir()
+    result = run_releasekit("init", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "name: caf\n" in (root / "releasekit.yaml").read_text()

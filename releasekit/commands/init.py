@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _project_name(directory: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c in "._-" else "-" for c in directory).strip("-._")
+    cleaned = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "-" for c in directory).strip("-._")
     return cleaned or "project"
 
 

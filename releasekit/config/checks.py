@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -11,7 +12,7 @@ from releasekit.config import model
 from releasekit.config.cron import cron_error, runs_more_often_than_every_5_minutes
 from releasekit.config.globs import filter_pattern_error, glob_error
 from releasekit.config.model import HOSTED_RUNNERS
-from releasekit.config.secrets import secret_reason
+from releasekit.config.secrets import NEVER_A_SECRET, secret_reason
 from releasekit.errors import Problem
 
 if TYPE_CHECKING:
@@ -179,9 +180,7 @@ def _env(located: Located, at: _At) -> None:
         if reason:
             at(
                 ("env", "values", key),
-                f"env.values.{key}: this value {reason}. Never write a secret in "
-                f"releasekit.yaml: delete the value, rotate the secret if it was ever committed, store it as a "
-                f"repository secret and list its name under env.secrets",
+                f"env.values.{key}: this value {reason}. {NEVER_A_SECRET}",
             )
     buckets = {"values": set(env.values), "vars": set(env.vars), "secrets": set(env.secrets)}
     for bucket, names in (("vars", env.vars), ("secrets", env.secrets)):
@@ -306,7 +305,7 @@ def _workflow_inputs(c: model.Config, key: str, wf: model.Workflow, base: PathKe
             where = f"workflows.{key}.triggers.workflow_dispatch.inputs.{name}"
             message = _input_problem(spec.type, spec.default, spec.options)
             if message:
-                at((*ipath, name), f"{where}: {message}")
+                at((*ipath, name, "default" if spec.default is not None else "type"), f"{where}: {message}")
 
 
 def _workflow_steps(located: Located, key: str, at: _At) -> None:
@@ -334,13 +333,11 @@ def _step_problems(declared: tuple[str, ...], step: model.Step, path: PathKey, w
         for secret in re.findall(r"secrets\.([A-Za-z_][A-Za-z0-9_]*)", env_value):
             if secret not in declared and secret != "GITHUB_TOKEN":
                 at((*path, "env", env_key), f"{where}.env.{env_key}: secret {secret!r} is not declared in env.secrets")
-        reason = None if "${{" in env_value else secret_reason(env_key, env_value)
+    named = [("env", k, v) for k, v in step.env.items()] + [("with", k, v) for k, v in step.with_.items()]
+    for section, name, value in named:
+        reason = None if not isinstance(value, str) or "${{" in value else secret_reason(name, value)
         if reason:
-            at(
-                (*path, "env", env_key),
-                f"{where}.env.{env_key}: this value {reason}; declare it in env.secrets and list it in the "
-                "workflow's `secrets`",
-            )
+            at((*path, section, name), f"{where}.{section}.{name}: this value {reason}. {NEVER_A_SECRET}")
 
 
 def _input_problem(kind: str, default: object, options: tuple[str, ...]) -> str | None:
@@ -348,18 +345,25 @@ def _input_problem(kind: str, default: object, options: tuple[str, ...]) -> str 
         if not options:
             return "a choice input needs `options`"
         if default is not None and str(default) not in options:
-            return f"default {default!r} is not one of the options {list(options)}"
+            return f"default {_yaml(default)} is not one of the options {', '.join(options)}"
     elif options:
         return "`options` only applies to type choice"
     if default is None:
         return None
     if kind == "boolean" and not isinstance(default, bool):
-        return f"default {default!r} is not a boolean (true or false)"
+        return f"default {_yaml(default)} is not a boolean (true or false)"
     if kind == "number" and (isinstance(default, bool) or not _is_number(default)):
-        return f"default {default!r} is not a number"
+        return f"default {_yaml(default)} is not a number"
     if kind in ("string", "environment") and isinstance(default, bool):
-        return f"default {default!r} is a boolean; quote it for a string input"
+        return f"default {_yaml(default)} is a boolean; quote it for a string input"
     return None
+
+
+def _yaml(value: object) -> str:
+    """A value as the user wrote it in YAML, not as Python shows it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value) if isinstance(value, str) else str(value)
 
 
 def _is_number(value: object) -> bool:

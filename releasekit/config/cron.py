@@ -76,15 +76,16 @@ def cron_error(expr: str) -> str | None:
 
 
 def runs_more_often_than_every_5_minutes(expr: str) -> bool:
-    """Tell whether a valid expression's minute field schedules runs less than 5 minutes apart.
+    """Tell whether a valid expression schedules two runs less than 5 minutes apart within a day.
 
-    GitHub's shortest schedule interval is 5 minutes; the caller warns when this returns True.
-    Only the minute field is considered, and the gap from the last minute of an hour to the first
-    minute of the next hour counts too. Raises ValueError for an invalid expression.
+    GitHub's shortest schedule interval is 5 minutes. The minute and hour fields together give the times of day;
+    the gap from the last run of a day to the first of the next counts too (the day fields are not considered,
+    which can only make this stricter across midnight). Raises ValueError for an invalid expression.
     """
-    minutes = sorted(_parse(expr)[0])
-    gaps = [b - a for a, b in itertools.pairwise(minutes)]
-    gaps.append(60 - minutes[-1] + minutes[0])
+    minutes, hours = _parse(expr)[:2]
+    times = sorted(h * 60 + m for h in hours for m in minutes)
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    gaps.append(24 * 60 - times[-1] + times[0])
     return min(gaps) < 5
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from releasekit.config import model
-from releasekit.config.secrets import secret_reason
+from releasekit.config.secrets import NEVER_A_SECRET, secret_reason
 from releasekit.errors import ConfigError, Problem
 
 PathKey = tuple[str | int, ...]
@@ -30,11 +30,6 @@ _INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
 _FLOAT = "tag:yaml.org,2002:float"
 _NULL = "tag:yaml.org,2002:null"
-
-NEVER_A_SECRET = (
-    "Never write a secret in releasekit.yaml: remove it, rotate it if it was ever committed, store it as a "
-    "repository secret, declare its name under env.secrets and refer to it by name"
-)
 
 # Keys people carry over from GitHub's own workflow syntax, and what they are called here.
 _KNOWN_MISTAKES = {"on": "triggers", "runs-on": "machines", "jobs": "steps", "true": "triggers"}
@@ -98,8 +93,8 @@ class _Builder:
     def _union(self, tp: Any, node: yaml.Node, path: PathKey, what: str) -> Any:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if isinstance(node, yaml.ScalarNode) and node.tag == _NULL:
-            sections = [a for a in args if dataclasses.is_dataclass(a)]
-            if sections:  # `pull_request:` with nothing after it: the section is there, with its defaults
+            sections = [a for a in args if getattr(a, "EMPTY_MEANS_ON", False)]
+            if sections:  # `pull_request:` with nothing after it: the trigger is on, with its defaults
                 return self.build(sections[0], node, path, what)
             if len(args) < len(typing.get_args(tp)):
                 return None
@@ -136,6 +131,10 @@ class _Builder:
                 self.fail(key_node, f"{dotted(path)}: keys must be plain strings")
                 continue
             key = str(key_node.value)
+            reason = secret_reason("", key)
+            if reason:
+                self.fail(key_node, f"{dotted(path)}: this key {reason}. {NEVER_A_SECRET}")
+                continue
             if key in seen:
                 self.fail(key_node, f"duplicate key {key!r} in {dotted(path)} (first at line {seen[key]})")
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -234,6 +234,8 @@ class Env:
 class PushTrigger:
     """`on.push`: branch and tag filters."""
 
+    EMPTY_MEANS_ON: ClassVar[bool] = True  # `pull_request:` alone turns the trigger on
+
     branches: tuple[str, ...] = field(default=(), metadata=meta("Branch filter patterns.", check="ref_pattern"))
     tags: tuple[str, ...] = field(default=(), metadata=meta("Tag filter patterns, e.g. `v*`.", check="ref_pattern"))
     paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check="path_pattern"))
@@ -242,6 +244,8 @@ class PushTrigger:
 @dataclass(frozen=True)
 class PullRequestTrigger:
     """`on.pull_request`: base-branch filters."""
+
+    EMPTY_MEANS_ON: ClassVar[bool] = True  # `pull_request:` alone turns the trigger on
 
     branches: tuple[str, ...] = field(default=(), metadata=meta("Base branch filter patterns.", check="ref_pattern"))
     paths: tuple[str, ...] = field(default=(), metadata=meta("Path filter patterns.", check="path_pattern"))
@@ -263,6 +267,8 @@ class DispatchInput:
 @dataclass(frozen=True)
 class DispatchTrigger:
     """`on.workflow_dispatch`: manual runs with typed inputs."""
+
+    EMPTY_MEANS_ON: ClassVar[bool] = True  # `pull_request:` alone turns the trigger on
 
     inputs: dict[str, DispatchInput] = field(
         default_factory=dict,

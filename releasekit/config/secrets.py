@@ -28,6 +28,12 @@ _MIN_SECRET_ENTROPY = 3.0  # bits per character
 _ALNUM = "A-Za-z0-9"
 
 
+NEVER_A_SECRET = (
+    "Never write a secret in releasekit.yaml: remove it, rotate it if it was ever committed, store it as a "
+    "repository secret, declare its name under env.secrets and refer to it by name"
+)
+
+
 def _looks_random(body: str) -> bool:
     """Tell whether ``body`` mixes character kinds the way generated keys do (not a hyphenated phrase)."""
     kinds = sum((any(c.islower() for c in body), any(c.isupper() for c in body), any(c.isdigit() for c in body)))
