@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     digest = cache.inputs_digest(config_path.parent, config_path, builtin_templates())
     if args.check and digest is not None:
         # Fast path: these exact inputs were rendered before, and the tree still holds exactly that output.
-        known = cache.up_to_date(root, digest, generated_files(root))
+        known = cache.up_to_date(digest, generated_files(root))
         if known is not None:
             print(f"{_plural(known, 'generated file')} up to date.")
             return 0

@@ -92,18 +92,20 @@ def remember(digest: str, outputs: dict[str, str]) -> None:
         pass
 
 
-def up_to_date(root: Path, digest: str, generated_paths: Iterable[str]) -> int | None:
-    """The number of generated files if the tree matches what these inputs render to; None if unknown."""
+def up_to_date(digest: str, generated: dict[str, str]) -> int | None:
+    """The number of generated files if the tree's generated files (`{path: text}`, as `files.generated_files`
+    reads them) are exactly what these inputs render to; None if unknown."""
     entry = _entry(digest)
     if entry is None:
         return None
     try:
         record: dict[str, str] = json.loads(entry.read_text(encoding="utf-8"))
         for path, want in record.items():
-            if sha256_hex((root / path).read_bytes()) != want:
-                return None
+            text = generated.get(path)
+            if text is None or sha256_hex(text.encode("utf-8")) != want:
+                return None  # missing, or no longer carrying releasekit's header, or different
     except (OSError, ValueError, AttributeError):
         return None
-    if set(generated_paths) - set(record):
+    if set(generated) - set(record):
         return None  # a generated file that is no longer declared
     return len(record)
