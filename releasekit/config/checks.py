@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 from releasekit.config import model
 from releasekit.config.cron import cron_error, runs_more_often_than_every_5_minutes
 from releasekit.config.globs import filter_pattern_error, glob_error
+from releasekit.config.loader import closest
 from releasekit.config.model import HOSTED_RUNNERS
 from releasekit.config.secrets import NEVER_A_SECRET, secret_reason
 from releasekit.errors import Problem
@@ -385,8 +385,8 @@ def _duplicates(items: Iterable[str]) -> list[str]:
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    match = closest(word, choices)
+    return f" (did you mean {match!r}?)" if match else ""
 
 
 if TYPE_CHECKING:

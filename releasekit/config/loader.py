@@ -7,7 +7,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union
@@ -21,9 +21,9 @@ from releasekit.errors import ConfigError, Problem
 PathKey = tuple[str | int, ...]
 
 try:  # the C loader is several times faster and always gives marks
-    _Loader: type[Any] = yaml.CSafeLoader
+    YAML_LOADER: type[Any] = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    YAML_LOADER = yaml.SafeLoader
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -331,15 +331,21 @@ def _kind(node: yaml.Node) -> str:
     }.get(node.tag, f"{node.value!r}")
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice a typo most likely meant, if one is close enough."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    match = closest(word, choices)
+    return f"; did you mean {match!r}?" if match else ""
 
 
 def parse(text: str, file: str, root: Path) -> Located:
     """Parse and validate config text. Raises ConfigError listing every problem, each with file:line:column."""
     try:
-        documents = list(yaml.compose_all(text, Loader=_Loader))
+        documents = list(yaml.compose_all(text, Loader=YAML_LOADER))
     except yaml.MarkedYAMLError as exc:
         mark: Any = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -351,7 +357,7 @@ def parse(text: str, file: str, root: Path) -> Located:
     if not documents or documents[0] is None:
         raise ConfigError([Problem(file, 1, 1, "the file is empty; run `releasekit init` to write a starting point")])
     if len(documents) > 1:
-        starts = [e.start_mark for e in yaml.parse(text, Loader=_Loader) if isinstance(e, yaml.DocumentStartEvent)]
+        starts = [e.start_mark for e in yaml.parse(text, Loader=YAML_LOADER) if isinstance(e, yaml.DocumentStartEvent)]
         mark = starts[1] if len(starts) > 1 else documents[1].start_mark
         raise ConfigError([Problem(file, mark.line + 1, 1, "expected one YAML document, found several ('---')")])
     builder = _Builder(file)

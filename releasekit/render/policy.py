@@ -7,22 +7,18 @@ from typing import Any
 
 import yaml
 
+from releasekit.config.loader import YAML_LOADER
 from releasekit.config.secrets import find_secrets_in_text
 
 _PINNED = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 _READ_ONLY = {"read", "none"}
-
-try:
-    _Loader: type[Any] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
 
 
 def problems(body: str) -> list[str]:
     """What in a generated workflow breaks the policy; empty when it is fine."""
     out = [f"line {line}: {reason}" for line, reason in find_secrets_in_text(body)]
     try:
-        doc = yaml.load(body, Loader=_Loader)
+        doc = yaml.load(body, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         return [*out, f"the output is not valid YAML: {exc}"]
     if not isinstance(doc, dict):
