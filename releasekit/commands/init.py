@@ -7,8 +7,12 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from releasekit.errors import ConfigError, ReleasekitError, UsageError
+
+if TYPE_CHECKING:
+    from releasekit.detect import Detection
 
 NOXFILE = '''"""Nox sessions. `import releasekit.nox` adds releasekit's: `nox -s workflows [-- --check]`."""
 
@@ -77,12 +81,10 @@ def _project_name(directory: str) -> str:
     return cleaned or "project"
 
 
-def scaffold(detection: object, name: str) -> str:
+def scaffold(detection: Detection, name: str) -> str:
     """The text of a starting releasekit.yaml for what `detect` found. Pure."""
-    from releasekit.detect import Detection
     from releasekit.render.yamltext import q
 
-    assert isinstance(detection, Detection)
     repo = detection.repository or f"your-org/{name}"
     lines = [
         "# releasekit.yaml: how this project is tested and released. Reference: docs/config.md",

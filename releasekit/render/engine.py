@@ -64,17 +64,19 @@ def _template_origin(root: Path, name: str) -> str:
     return f"templates/{name}{TEMPLATE_SUFFIX}" if own.is_file() else f"built-in template {name!r}"
 
 
+def _shown(path: Path, root: Path) -> str:
+    """A template's path as the user knows it: relative to the project when it is the project's own."""
+    return (path.relative_to(root) if path.is_relative_to(root) else path).as_posix()
+
+
 def _jinja_location(exc: BaseException, root: Path) -> str:
     """`template:line` of the innermost template frame in a Jinja traceback."""
     tb = exc.__traceback__
     where = ""
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(TEMPLATE_SUFFIX) or filename.endswith(".j2"):
-            shown = Path(filename)
-            if shown.is_relative_to(root):
-                shown = shown.relative_to(root)
-            where = f"{shown.as_posix()}:{tb.tb_lineno}"
+        if filename.endswith(".j2"):
+            where = f"{_shown(Path(filename), root)}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
 
@@ -122,9 +124,8 @@ def _render_workflow(env: jinja2.Environment, located: Located, lock: Lock, key:
             f"templates/{name}{TEMPLATE_SUFFIX} to the project",
         ) from None
     except jinja2.TemplateSyntaxError as exc:
-        shown = Path(exc.filename or name)
-        shown = shown.relative_to(located.root) if shown.is_relative_to(located.root) else shown
-        raise TemplateError(f"{shown.as_posix()}:{exc.lineno}: template syntax error: {exc.message}") from None
+        where = _shown(Path(exc.filename or name), located.root)
+        raise TemplateError(f"{where}:{exc.lineno}: template syntax error: {exc.message}") from None
     ctx = _Context(located, lock, key)
     try:
         rendered = template.render(ctx.variables())

@@ -79,7 +79,8 @@ def plan(root: Path, outputs: Sequence[Output]) -> list[Change]:
 def apply(root: Path, changes: Sequence[Change]) -> None:
     """Write every change or none: new texts go to temporary files first, then replace the targets; a failure
     puts back what was already replaced."""
-    temps: list[tuple[Path, Path]] = []
+    temps: dict[str, Path] = {}  # change path -> its temporary file beside the target
+    done: list[Change] = []
     try:
         for change in changes:
             if change.new is None:
@@ -87,25 +88,17 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
             target = root / change.path
             target.parent.mkdir(parents=True, exist_ok=True)
             temp = target.with_name(f".{target.name}.releasekit-tmp")
+            temps[change.path] = temp
             with temp.open("w", encoding="utf-8", newline="\n") as fh:
                 fh.write(change.new)
                 fh.flush()
                 os.fsync(fh.fileno())
-            temps.append((temp, target))
-    except OSError as exc:
-        for temp, _ in temps:
-            temp.unlink(missing_ok=True)
-        raise ReleasekitError(
-            f"cannot write {exc.filename or 'the workflows'}: {exc.strerror}. Nothing was changed."
-        ) from None
-    done: list[Change] = []
-    try:
         for change in changes:
             target = root / change.path
             if change.new is None:
                 target.unlink()
             else:
-                target.with_name(f".{target.name}.releasekit-tmp").replace(target)
+                temps[change.path].replace(target)
             done.append(change)
     except OSError as exc:
         for change in reversed(done):
@@ -114,7 +107,7 @@ def apply(root: Path, changes: Sequence[Change]) -> None:
                 target.unlink(missing_ok=True)
             else:
                 target.write_text(change.old, encoding="utf-8", newline="\n")
-        for temp, _ in temps:
+        for temp in temps.values():
             temp.unlink(missing_ok=True)
         raise ReleasekitError(
             f"cannot write {exc.filename or 'the workflows'}: {exc.strerror}. Nothing was changed."
