@@ -17,6 +17,7 @@ COMMANDS = {
     "workflows": ("workflows", "generate .github/workflows from releasekit.yaml (--check: verify, write nothing)"),
     "schema": ("schema", "print the JSON Schema of releasekit.yaml"),
     "scan": ("scan", "find secrets written in plain text in the repository's files"),
+    "sandbox": ("sandbox", "run a local GitHub (API, git remotes, workflow runs) to rehearse a release"),
 }
 
 

@@ -1,0 +1,212 @@
+"""Run a local GitHub on 127.0.0.1 (REST API, git remotes, workflow runs) to rehearse a release; Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from releasekit.errors import ReleasekitError, UsageError
+
+if TYPE_CHECKING:
+    from releasekit.sandbox.app import Sandbox
+    from releasekit.sandbox.state import Run
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--repo",
+        action="append",
+        default=[],
+        metavar="OWNER/NAME[=PATH]",
+        help="host this repository, seeded with the branches and tags of the git repository at PATH "
+        "(default: project.repository of releasekit.yaml, seeded from the project directory)",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--state",
+        metavar="DIR",
+        help="keep repositories, releases and runs in DIR and reuse them next time "
+        "(default: a temporary directory, removed on exit)",
+    )
+    parser.add_argument("--index", action="store_true", help="also run a package index (pypiserver) for twine uploads")
+    parser.add_argument(
+        "--script", metavar="FILE", help="YAML list of scripted job outcomes (see docs/commands/sandbox.md)"
+    )
+    parser.add_argument("--job-seconds", type=float, default=2.0, help="how long a scripted job runs (default: 2)")
+    parser.add_argument("--queue-seconds", type=float, default=1.0, help="how long a run stays queued (default: 1)")
+    parser.add_argument("--clock-speed", type=float, default=1.0, help="run the sandbox's clock this many times faster")
+    parser.add_argument(
+        "--dispatch-run-details",
+        choices=("yes", "ignore", "reject"),
+        default="yes",
+        help="answer `return_run_details` as github.com does (yes), or as older GitHub Enterprise: "
+        "204 without details (ignore) or 422 (reject)",
+    )
+    parser.add_argument("--login", default="sandbox-user", help="the sandbox user's login (default: sandbox-user)")
+
+
+def _default_repo(root: Path, config: str) -> str:
+    from releasekit.config.loader import load
+
+    path = root / config
+    if not path.exists():
+        msg = f"no {config} in {root} to take the repository from; name one with --repo OWNER/NAME[=PATH]"
+        raise UsageError(msg)
+    located = load(path)
+    return f"{located.config.project.repository}={root}"
+
+
+def _load_script(path: Path) -> list[dict[str, Any]]:
+    import yaml
+
+    from releasekit.config.loader import YAML_LOADER
+
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+    except OSError as exc:
+        msg = f"cannot read the script {path}: {exc.strerror}"
+        raise UsageError(msg) from None
+    except yaml.YAMLError as exc:
+        msg = f"{path}: not valid YAML: {exc}"
+        raise UsageError(msg) from None
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        msg = f"{path}: a script is a YAML list of rules, each a mapping such as `- {{job: 'build*', conclusion: failure}}`"
+        raise UsageError(msg)
+    return data
+
+
+def run(args: argparse.Namespace) -> int:
+    from releasekit.sandbox.app import Sandbox, SandboxError
+    from releasekit.sandbox.engine import make_rule
+
+    root = Path(args.directory).resolve()
+    specs = args.repo or [_default_repo(root, args.config)]
+    rules = _load_script(Path(args.script)) if args.script else []
+    for number, rule in enumerate(rules, start=1):
+        try:
+            make_rule(rule)
+        except (TypeError, ValueError) as exc:
+            msg = f"{args.script}: rule {number}: {exc}"
+            raise UsageError(msg) from None
+    try:
+        hub = Sandbox(
+            Path(args.state) if args.state else None,
+            host=args.host,
+            port=args.port,
+            login=args.login,
+            job_seconds=args.job_seconds,
+            queue_seconds=args.queue_seconds,
+            clock_speed=args.clock_speed,
+            dispatch_run_details=args.dispatch_run_details,
+        )
+    except OSError as exc:
+        msg = f"cannot listen on {args.host}:{args.port}: {exc.strerror}; choose another --port or leave it out"
+        raise ReleasekitError(msg) from None
+    except SandboxError as exc:
+        raise UsageError(str(exc)) from None
+    index = None
+    try:
+        lines = _host_repositories(hub, specs, root)
+        for rule in rules:
+            hub.script(**rule)
+        if args.index:
+            from releasekit.sandbox.index import IndexError_, PackageIndex
+
+            try:
+                index = PackageIndex(hub.directory / "index" / "packages", host=args.host).start()
+            except IndexError_ as exc:
+                raise ReleasekitError(str(exc)) from None
+        hub.start()
+        _announce(hub, lines, index.twine_env() if index else None, len(rules))
+        _serve_until_stopped(hub)
+    finally:
+        if index is not None:
+            index.stop()
+        hub.stop()
+    print("releasekit sandbox: stopped.")
+    return 0
+
+
+def _host_repositories(hub: Sandbox, specs: list[str], root: Path) -> list[str]:
+    from releasekit.sandbox.app import SandboxError
+    from releasekit.sandbox.gitstore import GitError
+
+    lines = []
+    for spec in specs:
+        name, _, seed = spec.partition("=")
+        existing = hub.state.repo(*name.split("/", 1)) if "/" in name else None
+        if existing is not None:
+            lines.append(f"  {name:<28} git remote add sandbox {hub.remote_url(name)}   (kept from --state)")
+            continue
+        seed_path = (root / seed).resolve() if seed else None
+        if seed_path is not None and not (seed_path / ".git").exists() and not (seed_path / "HEAD").exists():
+            msg = f"--repo {spec}: {seed_path} is not a git repository; give the path of a clone to seed from"
+            raise UsageError(msg)
+        try:
+            repo = hub.create_repo(name, seed=seed_path)
+        except (SandboxError, GitError) as exc:
+            msg = f"--repo {spec}: {exc}"
+            raise UsageError(msg) from None
+        origin = f"seeded from {seed_path}" if seed_path else "empty"
+        lines.append(
+            f"  {repo.full_name:<28} git remote add sandbox {hub.remote_url(repo.full_name)}"
+            f"   ({origin}, default branch {repo.default_branch})"
+        )
+    return lines
+
+
+def _announce(hub: Sandbox, repos: list[str], twine: dict[str, str] | None, rules: int) -> None:
+    first = next(iter(hub.state.repos.values()))
+    print(f"releasekit sandbox: a local GitHub at {hub.api_url} (state in {hub.directory})")
+    print()
+    print("Use it from another shell (the token is made for this session and dies with it):")
+    print(f"  export GITHUB_API_URL={hub.api_url}")
+    print(f"  export GITHUB_TOKEN={hub.token}")
+    if twine:
+        print("  " + " ".join(f"export {k}={v}" for k, v in twine.items()))
+    print()
+    print("Repositories (push to them with git; the pushes start workflow runs as on GitHub):")
+    for line in repos:
+        print(line)
+    print()
+    print("Watch the runs:")
+    print(f'  curl -s -H "Authorization: token $GITHUB_TOKEN" $GITHUB_API_URL/repos/{first.full_name}/actions/runs')
+    if rules:
+        print(f"{rules} scripted outcome rule(s) loaded.")
+    print("Ctrl-C stops the sandbox.", flush=True)
+
+
+def _serve_until_stopped(hub: Sandbox) -> None:
+    """Wait for Ctrl-C or SIGTERM, printing one line per change of a run's state meanwhile."""
+    stop = threading.Event()
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    seen: dict[tuple[int, int], str] = {}
+    try:
+        while not stop.wait(0.2):
+            with hub.state.lock:
+                runs = list(hub.state.runs.values())
+                for item in runs:
+                    _report(item, seen)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _report(run: Run, seen: dict[tuple[int, int], str]) -> None:
+    state = run.conclusion if run.status == "completed" and run.conclusion else run.status
+    key = (run.id, run.run_attempt)
+    if seen.get(key) == state:
+        return
+    seen[key] = state
+    attempt = f" attempt {run.run_attempt}" if run.run_attempt > 1 else ""
+    print(f"run {run.id}{attempt}  {run.repo}  {run.name} ({run.event} {run.head_branch}): {state}", flush=True)

@@ -1,0 +1,179 @@
+"""Repository, user, rate limit, tags, commits, commit statuses and check runs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from releasekit.sandbox.http import ApiError, Request, Response, not_found, paginate, validation_failed
+from releasekit.sandbox.state import Status
+
+if TYPE_CHECKING:
+    from releasekit.sandbox.app import Sandbox
+
+DOCS_COMMITS = "https://docs.github.com/rest/commits/commits#get-a-commit"
+
+
+def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint, registered together
+    route = hub.router.add
+    shapes = hub.shapes
+
+    def user(request: Request, params: dict[str, str]) -> Response:
+        if request.run_id is not None:
+            # A GITHUB_TOKEN is an installation token: GitHub answers /user with 403 for it.
+            raise ApiError(
+                403,
+                "Resource not accessible by integration",
+                docs="https://docs.github.com/rest/users/users#get-the-authenticated-user",
+            )
+        return Response(200, shapes.private_user(hub.login, hub.created_at))
+
+    def other_user(request: Request, params: dict[str, str]) -> Response:
+        return Response(200, shapes.user(params["login"]))
+
+    def rate_limit(request: Request, params: dict[str, str]) -> Response:
+        key = "user" if request.run_id is None else f"job:{request.run_id}"
+        core = hub.limits.core(key)
+        reset = core["reset"]
+        resources = {
+            "core": core,
+            "search": {"limit": 30, "used": 0, "remaining": 30, "reset": reset},
+            "graphql": {"limit": 5000, "used": 0, "remaining": 5000, "reset": reset},
+            "integration_manifest": {"limit": 5000, "used": 0, "remaining": 5000, "reset": reset},
+            "code_search": {"limit": 10, "used": 0, "remaining": 10, "reset": reset},
+        }
+        return Response(200, {"resources": resources, "rate": dict(core)})
+
+    def get_repo(request: Request, params: dict[str, str]) -> Response:
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            push = request.run_id is None or hub.state.runs.get(request.run_id) is not None
+            permissions = {
+                "admin": request.run_id is None,
+                "maintain": request.run_id is None,
+                "push": push,
+                "triage": True,
+                "pull": True,
+            }
+            return Response(200, shapes.full_repo(repo, hub.remote_url(repo.full_name), permissions))
+
+    def list_tags(request: Request, params: dict[str, str]) -> Response:
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            git = hub.git(repo)
+            refs = git.refs()
+            # Newest tag first, by the date of the commit it points at, as GitHub lists them.
+            tags = []
+            for ref in refs:
+                if ref.startswith("refs/tags/"):
+                    commit = git.resolve_commit(ref)
+                    if commit:
+                        tags.append((git.commit(commit).committer_date, ref[len("refs/tags/") :], commit))
+            tags.sort(key=lambda t: (t[0], t[1]), reverse=True)
+            page, headers = paginate(request, tags, hub.api_url)
+            return Response(200, [shapes.tag(repo, name, sha) for _, name, sha in page], headers)
+
+    def list_commits(request: Request, params: dict[str, str]) -> Response:
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            git = hub.git(repo)
+            start = git.resolve_commit(request.param("sha") or f"refs/heads/{repo.default_branch}")
+            if start is None:
+                return Response(200, [])
+            shas = git.git("rev-list", "--max-count=300", start).split()
+            page, headers = paginate(request, shas, hub.api_url)
+            return Response(200, [shapes.commit(repo, git.commit(s), detail=False) for s in page], headers)
+
+    def get_commit(request: Request, params: dict[str, str]) -> Response:
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            git = hub.git(repo)
+            sha = git.resolve_commit(params["ref"])
+            if sha is None:
+                raise ApiError(422, f"No commit found for SHA: {params['ref']}", docs=DOCS_COMMITS)
+            return Response(200, shapes.commit(repo, git.commit(sha), detail=True))
+
+    def combined_status(request: Request, params: dict[str, str]) -> Response:
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            sha = hub.git(repo).resolve_commit(params["ref"])
+            if sha is None:
+                raise not_found(
+                    "https://docs.github.com/rest/commits/statuses#get-the-combined-status-for-a-specific-reference"
+                )
+            latest: dict[str, Status] = {}
+            for status in hub.state.statuses:  # the newest status of each context counts
+                if status.sha == sha and status.repo == repo.full_name:
+                    latest[status.context] = status
+            statuses = sorted(latest.values(), key=lambda s: s.id)
+            return Response(200, shapes.combined_status(repo, sha, statuses))
+
+    def create_status(request: Request, params: dict[str, str]) -> Response:
+        body = request.json()
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            sha = hub.git(repo).resolve_commit(params["sha"])
+            docs = "https://docs.github.com/rest/commits/statuses#create-a-commit-status"
+            if sha is None or sha != params["sha"]:
+                raise validation_failed("Status", "sha", "invalid", docs)
+            state = body.get("state")
+            if state not in ("error", "failure", "pending", "success"):
+                raise validation_failed("Status", "state", "invalid", docs)
+            now = hub.clock.now()
+            context = str(body.get("context") or "default")
+            status = Status(
+                hub.state.new_id(),
+                repo.full_name,
+                sha,
+                state,
+                context,
+                body.get("description"),
+                body.get("target_url"),
+                now,
+                now,
+                request.login,
+            )
+            hub.state.statuses.append(status)
+            hub.touch()
+            return Response(201, shapes.created_status(repo, status))
+
+    def check_runs(request: Request, params: dict[str, str]) -> Response:
+        from releasekit.sandbox.engine import latest_jobs
+
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            sha = hub.git(repo).resolve_commit(params["ref"])
+            if sha is None:
+                raise ApiError(
+                    422,
+                    f"No commit found for SHA: {params['ref']}",
+                    docs="https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference",
+                )
+            pairs = [
+                (run, job)
+                for run in sorted(hub.state.runs.values(), key=lambda r: r.id, reverse=True)
+                if run.repo == repo.full_name and run.head_sha == sha
+                for job in latest_jobs(run)
+            ]
+            wanted_status, wanted_name = request.param("status"), request.param("check_name")
+            pairs = [
+                (r, j)
+                for r, j in pairs
+                if (not wanted_status or j.status == wanted_status) and (not wanted_name or j.name == wanted_name)
+            ]
+            page, headers = paginate(request, pairs, hub.api_url)
+            body: dict[str, Any] = {
+                "total_count": len(pairs),
+                "check_runs": [shapes.check_run(repo, r, j) for r, j in page],
+            }
+            return Response(200, body, headers)
+
+    route("GET", "/user", user)
+    route("GET", "/users/{login}", other_user)
+    route("GET", "/rate_limit", rate_limit)
+    route("GET", "/repos/{owner}/{repo}", get_repo)
+    route("GET", "/repos/{owner}/{repo}/tags", list_tags)
+    route("GET", "/repos/{owner}/{repo}/commits", list_commits)
+    route("GET", "/repos/{owner}/{repo}/commits/{ref*}/status", combined_status)
+    route("GET", "/repos/{owner}/{repo}/commits/{ref*}/check-runs", check_runs)
+    route("GET", "/repos/{owner}/{repo}/commits/{ref*}", get_commit)
+    route("POST", "/repos/{owner}/{repo}/statuses/{sha}", create_status)

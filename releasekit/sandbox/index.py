@@ -1,0 +1,116 @@
+"""A real package index beside the sandbox: pypiserver in a child process, uploads guarded by a generated token."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from releasekit.sandbox.http import free_port
+
+USERNAME = "__token__"  # what twine sends for API tokens, as PyPI expects
+_PASSWORD_ENV = "RELEASEKIT_SANDBOX_INDEX_TOKEN"
+
+
+class IndexError_(RuntimeError):  # noqa: N801 - `IndexError` is a builtin
+    """The package index could not start."""
+
+
+class PackageIndex:
+    """`with PackageIndex(dir) as index:` serves dir at index.url; twine uploads with index.twine_env()."""
+
+    def __init__(self, directory: Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.directory = directory
+        self.host = host
+        self.port = port or free_port(host)
+        self.url = f"http://{host}:{self.port}/"
+        self.token = f"pypi-sandbox-{secrets.token_hex(16)}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20.0) -> PackageIndex:
+        try:
+            import pypiserver  # noqa: F401
+        except ImportError:
+            msg = "the sandbox's package index needs pypiserver: pip install 'releasekit[sandbox]'"
+            raise IndexError_(msg) from None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        log = (self.directory.parent / "index.log").open("ab")
+        env = {**os.environ, _PASSWORD_ENV: self.token}
+        args = [sys.executable, "-m", "releasekit.sandbox.index", str(self.directory), self.host, str(self.port)]
+        self.proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                msg = f"the package index exited at start (code {self.proc.returncode}); see {self.directory.parent / 'index.log'}"
+                raise IndexError_(msg)
+            try:
+                with urllib.request.urlopen(f"{self.url}health", timeout=1):
+                    return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.05)
+        self.stop()
+        msg = f"the package index did not answer on {self.url} within {timeout:g}s"
+        raise IndexError_(msg)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> PackageIndex:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def twine_env(self) -> dict[str, str]:
+        return {"TWINE_REPOSITORY_URL": self.url, "TWINE_USERNAME": USERNAME, "TWINE_PASSWORD": self.token}
+
+    def files(self) -> list[str]:
+        return sorted(p.name for p in self.directory.iterdir() if p.is_file())
+
+
+def _serve(root: str, host: str, port: int) -> None:
+    """The child process: pypiserver's WSGI app on a threading wsgiref server."""
+    import socketserver
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    import pypiserver
+
+    token = os.environ.pop(_PASSWORD_ENV)
+
+    def auther(user: str, password: str) -> bool:
+        return user == USERNAME and secrets.compare_digest(password, token)
+
+    app = pypiserver.app(roots=[root], authenticate=["update"], password_file=None, auther=auther, overwrite=False)
+
+    class Server(socketserver.ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+            pass
+
+    with make_server(host, port, app, server_class=Server, handler_class=Quiet) as server:
+        server.serve_forever()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("root")
+    parser.add_argument("host")
+    parser.add_argument("port", type=int)
+    ns = parser.parse_args()
+    _serve(ns.root, ns.host, ns.port)
