@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -64,3 +64,29 @@ def run_releasekit(*args: str, cwd: Path, env: dict[str, str] | None = None) -> 
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file under root with its bytes, to assert that nothing changed."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# -- the sandbox tells the truth: every response it gives in this suite is checked against GitHub's description --
+
+_CONTRACT_TOTALS = {"checked": 0, "tests": 0}
+
+
+@pytest.fixture
+def sandbox_observers() -> Iterator[list[Callable[[str, str, int, bytes, str], None]]]:
+    """Overrides the plugin's fixture: each sandbox a test starts validates every response it sends against
+    openapi-subset.json, and the test fails if one does not match."""
+    from github_reference import ContractRecorder
+
+    recorder = ContractRecorder()
+    yield [recorder]
+    _CONTRACT_TOTALS["checked"] += recorder.checked
+    _CONTRACT_TOTALS["tests"] += 1
+    recorder.assert_clean()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _CONTRACT_TOTALS["tests"]:
+        terminalreporter.write_line(
+            f"sandbox contract: {_CONTRACT_TOTALS['checked']} responses in {_CONTRACT_TOTALS['tests']} tests "
+            "validated against GitHub's OpenAPI description"
+        )

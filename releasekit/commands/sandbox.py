@@ -67,7 +67,7 @@ def _load_script(path: Path) -> list[dict[str, Any]]:
     from releasekit.config.loader import YAML_LOADER
 
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except OSError as exc:
         msg = f"cannot read the script {path}: {exc.strerror}"
         raise UsageError(msg) from None
@@ -75,7 +75,8 @@ def _load_script(path: Path) -> list[dict[str, Any]]:
         msg = f"{path}: not valid YAML: {exc}"
         raise UsageError(msg) from None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        msg = f"{path}: a script is a YAML list of rules, each a mapping such as `- {{job: 'build*', conclusion: failure}}`"
+        example = "- {job: 'build*', conclusion: failure}"
+        msg = f"{path}: a script is a YAML list of rules, each a mapping such as `{example}`"
         raise UsageError(msg)
     return data
 
@@ -115,11 +116,11 @@ def run(args: argparse.Namespace) -> int:
         for rule in rules:
             hub.script(**rule)
         if args.index:
-            from releasekit.sandbox.index import IndexError_, PackageIndex
+            from releasekit.sandbox.index import IndexStartError, PackageIndex
 
             try:
                 index = PackageIndex(hub.directory / "index" / "packages", host=args.host).start()
-            except IndexError_ as exc:
+            except IndexStartError as exc:
                 raise ReleasekitError(str(exc)) from None
         hub.start()
         _announce(hub, lines, index.twine_env() if index else None, len(rules))

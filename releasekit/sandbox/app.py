@@ -107,7 +107,7 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         serve = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True, name="sandbox-http"
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name="sandbox-http"
         )
         tick = threading.Thread(target=self._tick_loop, daemon=True, name="sandbox-tick")
         self._threads = [serve, tick]
@@ -332,10 +332,12 @@ class Sandbox:
         raise TimeoutError(msg)
 
     def github(self, **options: Any) -> Github:
-        """A PyGithub client for this sandbox (only base_url differs from github.com). No automatic retries."""
+        """A PyGithub client for this sandbox (only base_url differs from github.com). No automatic retries, and
+        none of PyGithub's pauses between requests (0.25 s) and writes (1 s) unless asked for."""
         from github import Auth, Github
 
-        return Github(auth=Auth.Token(self.token), base_url=self.api_url, retry=None, **options)
+        settings = {"retry": None, "seconds_between_requests": 0, "seconds_between_writes": 0, **options}
+        return Github(auth=Auth.Token(self.token), base_url=self.api_url, **settings)
 
 
 def _NAME_OK(part: str) -> bool:

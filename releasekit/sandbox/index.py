@@ -18,7 +18,7 @@ USERNAME = "__token__"  # what twine sends for API tokens, as PyPI expects
 _PASSWORD_ENV = "RELEASEKIT_SANDBOX_INDEX_TOKEN"
 
 
-class IndexError_(RuntimeError):  # noqa: N801 - `IndexError` is a builtin
+class IndexStartError(RuntimeError):
     """The package index could not start."""
 
 
@@ -38,7 +38,7 @@ class PackageIndex:
             import pypiserver  # noqa: F401
         except ImportError:
             msg = "the sandbox's package index needs pypiserver: pip install 'releasekit[sandbox]'"
-            raise IndexError_(msg) from None
+            raise IndexStartError(msg) from None
         self.directory.mkdir(parents=True, exist_ok=True)
         log = (self.directory.parent / "index.log").open("ab")
         env = {**os.environ, _PASSWORD_ENV: self.token}
@@ -48,8 +48,9 @@ class PackageIndex:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                msg = f"the package index exited at start (code {self.proc.returncode}); see {self.directory.parent / 'index.log'}"
-                raise IndexError_(msg)
+                log_file = self.directory.parent / "index.log"
+                msg = f"the package index exited at start (code {self.proc.returncode}); see {log_file}"
+                raise IndexStartError(msg)
             try:
                 with urllib.request.urlopen(f"{self.url}health", timeout=1):
                     return self
@@ -57,7 +58,7 @@ class PackageIndex:
                 time.sleep(0.05)
         self.stop()
         msg = f"the package index did not answer on {self.url} within {timeout:g}s"
-        raise IndexError_(msg)
+        raise IndexStartError(msg)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -100,7 +101,7 @@ def _serve(root: str, host: str, port: int) -> None:
         daemon_threads = True
 
     class Quiet(WSGIRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     with make_server(host, port, app, server_class=Server, handler_class=Quiet) as server:
