@@ -28,7 +28,7 @@ from releasekit.sandbox.http import (
     not_found,
 )
 from releasekit.sandbox.shapes import Shapes, user_id
-from releasekit.sandbox.state import Repo, State
+from releasekit.sandbox.state import Repo, Run, State
 
 if TYPE_CHECKING:
     from github import Github
@@ -313,7 +313,9 @@ class Sandbox:
             and (path is None or fnmatch.fnmatchcase(e["path"], path))
         ]
 
-    def runs(self, full_name: str) -> list[Any]:
+    def runs(self, full_name: str) -> list[Run]:
+        """The repository's runs, oldest first, after taking in any push git has recorded."""
+        self.tick()
         with self.state.lock:
             return sorted(
                 (r for r in self.state.runs.values() if r.repo.lower() == full_name.lower()), key=lambda r: r.id

@@ -404,19 +404,21 @@ class Engine:
         if run.status != "completed":
             raise ApiError(403, "This workflow is already running", docs=docs)
         jobs = latest_jobs(run)
-        again = {j.job_id for j in jobs if j.conclusion in ("failure", "cancelled")}
+        # The failed jobs (matrix legs one by one), then every job that needs one of them, transitively.
+        again = {j.key for j in jobs if j.conclusion in ("failure", "cancelled")}
         if not again:
             raise ApiError(403, "This workflow run has no failed jobs to re-run", docs=docs)
         grew = True
-        while grew:  # jobs that need a re-run job run again too
-            grown = again | {j.job_id for j in jobs if set(j.needs) & again}
+        while grew:
+            ids = {j.job_id for j in jobs if j.key in again}
+            grown = again | {j.key for j in jobs if set(j.needs) & ids}
             grew, again = grown != again, grown
         now = self.hub.clock.now()
         run.run_attempt += 1
         run.attempt_started[str(run.run_attempt)] = now
         run.status, run.conclusion, run.updated_at, run.run_started_at = "queued", None, now, None
         for old in jobs:
-            if old.job_id in again:
+            if old.key in again:
                 job = Job(
                     id=self.hub.state.new_id(),
                     run_id=run.id,
