@@ -86,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
     from releasekit.sandbox.engine import make_rule
 
     root = Path(args.directory).resolve()
+    if not 0 <= args.port <= 65535:
+        msg = f"--port must be between 0 (any free port) and 65535, not {args.port}"
+        raise UsageError(msg)
     specs = args.repo or [_default_repo(root, args.config)]
     rules = _load_script(Path(args.script)) if args.script else []
     for number, rule in enumerate(rules, start=1):
@@ -183,31 +186,24 @@ def _announce(hub: Sandbox, repos: list[str], twine: dict[str, str] | None, rule
 
 
 def _serve_until_stopped(hub: Sandbox) -> None:
-    """Wait for Ctrl-C or SIGTERM, printing one line per change of a run's state meanwhile."""
+    """Wait for Ctrl-C or SIGTERM, printing a line each time a run is created or changes status meanwhile."""
     stop = threading.Event()
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    hub.engine.listeners.append(_report)
     previous = signal.signal(signal.SIGTERM, on_term)
-    seen: dict[tuple[int, int], str] = {}
     try:
         while not stop.wait(0.2):
-            with hub.state.lock:
-                runs = list(hub.state.runs.values())
-                for item in runs:
-                    _report(item, seen)
+            pass
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _report(run: Run, seen: dict[tuple[int, int], str]) -> None:
+def _report(run: Run) -> None:
     state = run.conclusion if run.status == "completed" and run.conclusion else run.status
-    key = (run.id, run.run_attempt)
-    if seen.get(key) == state:
-        return
-    seen[key] = state
     attempt = f" attempt {run.run_attempt}" if run.run_attempt > 1 else ""
     print(f"run {run.id}{attempt}  {run.repo}  {run.name} ({run.event} {run.head_branch}): {state}", flush=True)

@@ -120,7 +120,8 @@ class Sandbox:
             return
         self.stopping.set()
         self.engine.stop()
-        self.server.shutdown()
+        if self._threads:  # shutdown() waits for serve_forever(), which only runs once started
+            self.server.shutdown()
         self.server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -97,6 +98,12 @@ class Engine:
         self.hub = hub
         self.rules: list[Rule] = []
         self.runner = CommandRunner(hub)
+        # Called (under the state lock) each time a run is created or changes status: the CLI prints them.
+        self.listeners: list[Callable[[Run], None]] = []
+
+    def _changed(self, run: Run) -> None:
+        for listener in self.listeners:
+            listener(run)
 
     def stop(self) -> None:
         self.runner.stop()
@@ -223,6 +230,7 @@ class Engine:
         state.runs[run.id] = run
         if spec is None:
             run.status, run.conclusion, run.run_started_at = "completed", "failure", now
+            self._changed(run)
             return run
         for planned in plan_jobs(spec, ctx):
             job = Job(
@@ -244,6 +252,7 @@ class Engine:
         if not run.jobs:
             run.status, run.conclusion, run.run_started_at = "completed", "success", now
         self.hub.touch()
+        self._changed(run)
         return run
 
     def context(self, repo: Repo, run: Run, **extra: Any) -> ExprContext:
@@ -311,6 +320,7 @@ class Engine:
             if now < begin:
                 return False
             run.status, run.run_started_at, run.updated_at = "in_progress", begin, begin
+            self._changed(run)
             changed = True
         repo = self.hub.state.repo(*run.repo.split("/", 1))
         jobs = latest_jobs(run)
@@ -381,6 +391,7 @@ class Engine:
         )
         run.updated_at = max([run.updated_at, *(j.completed_at or 0.0 for j in jobs)])
         self.hub.revoke_job_tokens(run.id)
+        self._changed(run)
 
     def cancel(self, run: Run) -> None:
         if run.status == "completed":
@@ -398,6 +409,7 @@ class Engine:
         run.status, run.conclusion, run.updated_at = "completed", "cancelled", now
         self.hub.revoke_job_tokens(run.id)
         self.hub.touch()
+        self._changed(run)
 
     def rerun_failed(self, run: Run) -> None:
         docs = "https://docs.github.com/rest/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run"
@@ -436,6 +448,7 @@ class Engine:
                 self._script(run, job)
                 run.jobs.append(job)
         self.hub.touch()
+        self._changed(run)
 
 
 def _result(jobs: list[Job]) -> str:

@@ -55,7 +55,8 @@ class Shapes:
             "site_admin": False,
         }
 
-    def private_user(self, login: str, created_at: float) -> JSON:
+    def public_user(self, login: str, created_at: float) -> JSON:
+        """`GET /users/{login}`: the simple user plus the public profile."""
         return {
             **self.user(login),
             "name": login,
@@ -64,7 +65,7 @@ class Shapes:
             "location": None,
             "email": None,
             "hireable": None,
-            "bio": "the releasekit sandbox's user",
+            "bio": None,
             "twitter_username": None,
             "public_repos": 0,
             "public_gists": 0,
@@ -72,6 +73,13 @@ class Shapes:
             "following": 0,
             "created_at": iso(created_at),
             "updated_at": iso(created_at),
+        }
+
+    def private_user(self, login: str, created_at: float) -> JSON:
+        """`GET /user`, and `GET /users/{login}` for one's own login: the public user plus the private fields."""
+        return {
+            **self.public_user(login, created_at),
+            "bio": "the releasekit sandbox's user",
             "private_gists": 0,
             "total_private_repos": 0,
             "owned_private_repos": 0,
@@ -165,6 +173,8 @@ class Shapes:
             "allow_forking": True,
             "is_template": False,
             "web_commit_signoff_required": False,
+            "has_pull_requests": True,
+            "pull_request_creation_policy": "all",
             "topics": [],
             "visibility": "public",
             "forks": 0,
@@ -172,7 +182,7 @@ class Shapes:
             "watchers": 0,
             "default_branch": repo.default_branch,
             "permissions": permissions,
-            "temp_clone_token": "",
+            # No temp_clone_token: GitHub sent "" for public repositories until 2025 at least, nothing by 2026-08.
             "allow_squash_merge": True,
             "allow_merge_commit": True,
             "allow_rebase_merge": True,

@@ -28,7 +28,11 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
         return Response(200, shapes.private_user(hub.login, hub.created_at))
 
     def other_user(request: Request, params: dict[str, str]) -> Response:
-        return Response(200, shapes.user(params["login"]))
+        # GitHub answers a public profile, with the private fields added when one asks about oneself.
+        login = params["login"]
+        if login == request.login:
+            return Response(200, shapes.private_user(login, hub.created_at))
+        return Response(200, shapes.public_user(login, hub.created_at))
 
     def rate_limit(request: Request, params: dict[str, str]) -> Response:
         key = "user" if request.run_id is None else f"job:{request.run_id}"
