@@ -280,3 +280,30 @@ def test_sandbox_answers_on_loopback_only_by_default(github_sandbox: Sandbox) ->
     assert github_sandbox.api_url.startswith("http://127.0.0.1:")
     with socket.create_connection(("127.0.0.1", github_sandbox.port), timeout=2):
         pass
+
+
+def test_the_control_api_scripts_faults_limits_and_log(scene: tuple[Sandbox, Path]) -> None:
+    hub, _ = scene
+    rules = {"rules": [{"workflow": "release-full.yml", "job": "publish", "conclusion": "failure"}]}
+    assert api(hub, "POST", "/_sandbox/script", json=rules).status_code == 201
+    bad = api(hub, "POST", "/_sandbox/script", json={"job": "x", "conclusion": "exploded"})
+    assert (bad.status_code, bad.json()["message"]) == (
+        422,
+        "bad script rule: script conclusion must be one of success, failure, cancelled, not 'exploded'",
+    )
+    assert len(hub.engine.rules) == 1
+    assert api(hub, "DELETE", "/_sandbox/script").status_code == 204 and hub.engine.rules == []
+    fault = {"method": "GET", "path": "/repos/acme/demo", "status": 503, "count": 1}
+    assert api(hub, "POST", "/_sandbox/faults", json=fault).status_code == 201
+    assert api(hub, "GET", "/repos/acme/demo").status_code == 503
+    assert api(hub, "POST", "/_sandbox/faults", json={"action": "explode"}).status_code == 422
+    limited = api(hub, "POST", "/_sandbox/rate_limit", json={"remaining": 0, "status": 429})
+    assert limited.json()["remaining"] == 0
+    assert api(hub, "GET", "/repos/acme/demo").status_code == 429
+    log = api(hub, "GET", "/_sandbox/requests?method=GET&path=/repos/acme/demo").json()
+    assert [e["status"] for e in log] == [503, 429]
+    overview = api(hub, "GET", "/_sandbox").json()
+    assert overview["repos"] == [
+        {"full_name": "acme/demo", "remote": hub.remote_url("acme/demo"), "default_branch": "main"}
+    ]
+    assert api(hub, "GET", "/_sandbox", token=None).status_code == 401  # the control API needs the token too

@@ -178,6 +178,8 @@ def test_index_takes_twine_uploads_with_its_token_only(start: object, tmp_path: 
         upload, env={**env, "TWINE_PASSWORD": "not-the-token"}, capture_output=True, text=True, check=False, timeout=60
     )
     assert wrong.returncode != 0 and "403" in wrong.stdout + wrong.stderr
+    again = subprocess.run(upload, env=env, capture_output=True, text=True, check=False, timeout=60)
+    assert again.returncode != 0 and "400" in again.stdout + again.stderr  # an existing file: 400, as on PyPI
     with urllib.request.urlopen(hub.exports["TWINE_REPOSITORY_URL"] + "simple/sandbox-demo/", timeout=10) as page:
         assert wheel.name in page.read().decode()
 
