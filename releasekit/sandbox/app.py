@@ -15,18 +15,8 @@ from typing import TYPE_CHECKING, Any
 from releasekit.sandbox.clock import Clock
 from releasekit.sandbox.engine import Engine, Rule
 from releasekit.sandbox.gitstore import BareRepo, CommitInfo
-from releasekit.sandbox.http import (
-    ApiError,
-    Fault,
-    Faults,
-    RateLimits,
-    Request,
-    RequestLog,
-    Router,
-    SandboxServer,
-    constant_time_equal,
-    not_found,
-)
+from releasekit.sandbox.http import ApiError, Request, Router, SandboxServer, constant_time_equal, not_found
+from releasekit.sandbox.limits import Fault, Faults, RateLimits, RequestLog
 from releasekit.sandbox.shapes import Shapes, user_id
 from releasekit.sandbox.state import Repo, Run, State
 
