@@ -188,7 +188,7 @@ class Sandbox:
         description: str | None = None,
     ) -> Repo:
         owner, sep, name = full_name.partition("/")
-        if not sep or not owner or not name or "/" in name or not _NAME_OK(owner) or not _NAME_OK(name):
+        if not sep or not owner or not name or "/" in name or not _name_ok(owner) or not _name_ok(name):
             msg = f"repository name must be OWNER/NAME (letters, digits, '-', '_', '.'), not {full_name!r}"
             raise SandboxError(msg)
         with self.state.lock:
@@ -333,7 +333,7 @@ class Sandbox:
         return Github(auth=Auth.Token(self.token), base_url=self.api_url, **settings)
 
 
-def _NAME_OK(part: str) -> bool:
+def _name_ok(part: str) -> bool:
     return all(c.isalnum() or c in "-_." for c in part) and part not in (".", "..")
 
 

@@ -12,6 +12,7 @@ from releasekit.sandbox.runner import CommandRunner
 from releasekit.sandbox.state import Artifact, Job, Repo, Run, Workflow
 from releasekit.sandbox.workflow import (
     ExprContext,
+    PlannedJob,
     WorkflowFileError,
     WorkflowSpec,
     condition_holds,
@@ -200,7 +201,7 @@ class Engine:
         repo.run_numbers[path] = number
         short = ref.split("/", 2)[2] if ref.count("/") >= 2 else ref
         run_id = state.new_id()
-        info = self.hub.git(repo).commit(commit)
+        info = self.hub.commit_info(repo, commit)
         run = Run(
             id=run_id,
             repo=repo.full_name,
@@ -233,22 +234,7 @@ class Engine:
             self._changed(run)
             return run
         for planned in plan_jobs(spec, ctx):
-            job = Job(
-                id=state.new_id(),
-                run_id=run.id,
-                attempt=1,
-                key=planned.key,
-                job_id=planned.job_id,
-                name=planned.name,
-                labels=list(planned.labels),
-                steps=list(planned.steps),
-                needs=list(planned.needs),
-                condition=planned.condition,
-                matrix=dict(planned.matrix),
-                created_at=now,
-            )
-            self._script(run, job)
-            run.jobs.append(job)
+            self._add_job(run, planned, now)
         if not run.jobs:
             run.status, run.conclusion, run.run_started_at = "completed", "success", now
         self.hub.touch()
@@ -284,6 +270,25 @@ class Engine:
             "api_url": self.hub.api_url,
         }
         return ExprContext(github=github, inputs=dict(run.inputs), **extra)
+
+    def _add_job(self, run: Run, source: PlannedJob | Job, now: float) -> None:
+        """A job of the run's current attempt, planned from the workflow or re-run from an earlier attempt."""
+        job = Job(
+            id=self.hub.state.new_id(),
+            run_id=run.id,
+            attempt=run.run_attempt,
+            key=source.key,
+            job_id=source.job_id,
+            name=source.name,
+            labels=list(source.labels),
+            steps=list(source.steps),
+            needs=list(source.needs),
+            condition=source.condition,
+            matrix=dict(source.matrix),
+            created_at=now,
+        )
+        self._script(run, job)
+        run.jobs.append(job)
 
     def _script(self, run: Run, job: Job) -> None:
         job.seconds = self.hub.job_seconds
@@ -323,6 +328,8 @@ class Engine:
             self._changed(run)
             changed = True
         repo = self.hub.state.repo(*run.repo.split("/", 1))
+        if repo is None:  # repositories are never removed; a run always has its own
+            return changed
         jobs = latest_jobs(run)
         progress = True
         while progress:
@@ -344,23 +351,20 @@ class Engine:
             changed = True
         return changed
 
-    def _maybe_start(self, run: Run, job: Job, by_id: dict[str, list[Job]], now: float, repo: Repo | None) -> bool:
+    def _maybe_start(self, run: Run, job: Job, by_id: dict[str, list[Job]], now: float, repo: Repo) -> bool:
         needed = [j for need in job.needs for j in by_id.get(need, [])]
         if any(j.status != "completed" for j in needed):
             return False
         ready = max([run.run_started_at or now, *(j.completed_at or now for j in needed)])
         results = {need: _result(by_id.get(need, [])) for need in job.needs}
-        ctx = self.context(repo, run, matrix=job.matrix, needs=results) if repo else None
         failed = any(r in ("failure", "cancelled") for r in results.values())
-        holds = (
-            condition_holds(job.condition, _with_status(ctx, "failure" if failed else "success")) if ctx else not failed
-        )
-        if not holds:
+        ctx = self.context(repo, run, matrix=job.matrix, needs=results, job_status="failure" if failed else "success")
+        if not condition_holds(job.condition, ctx):
             job.status, job.conclusion, job.started_at, job.completed_at = "completed", "skipped", ready, ready
             return True
         job.status, job.started_at = "in_progress", ready
         run.updated_at = max(run.updated_at, ready)
-        if job.command is not None and repo is not None:
+        if job.command is not None:
             job.started_at = now
             self.runner.launch(repo, run, job)
         return True
@@ -431,22 +435,7 @@ class Engine:
         run.status, run.conclusion, run.updated_at, run.run_started_at = "queued", None, now, None
         for old in jobs:
             if old.key in again:
-                job = Job(
-                    id=self.hub.state.new_id(),
-                    run_id=run.id,
-                    attempt=run.run_attempt,
-                    key=old.key,
-                    job_id=old.job_id,
-                    name=old.name,
-                    labels=list(old.labels),
-                    steps=list(old.steps),
-                    needs=list(old.needs),
-                    condition=old.condition,
-                    matrix=dict(old.matrix),
-                    created_at=now,
-                )
-                self._script(run, job)
-                run.jobs.append(job)
+                self._add_job(run, old, now)
         self.hub.touch()
         self._changed(run)
 
@@ -457,13 +446,6 @@ def _result(jobs: list[Job]) -> str:
         if result in conclusions:
             return result
     return "skipped" if conclusions == {"skipped"} else "success"
-
-
-def _with_status(ctx: ExprContext | None, status: str) -> ExprContext:
-    assert ctx is not None
-    return ExprContext(
-        github=ctx.github, inputs=ctx.inputs, vars=ctx.vars, matrix=ctx.matrix, needs=ctx.needs, job_status=status
-    )
 
 
 def _runner_name(labels: list[str]) -> str:

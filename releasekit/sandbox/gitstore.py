@@ -137,6 +137,22 @@ class BareRepo:
             refs[name] = sha
         return refs
 
+    def tags(self) -> list[tuple[str, str, int]]:
+        """(name, commit sha, committer date) of every tag that names a commit (annotated ones peeled), in one call."""
+        fmt = (
+            "%(refname:strip=2) %(objecttype) %(objectname) %(committerdate:unix)"
+            " %(*objecttype) %(*objectname) %(*committerdate:unix)"
+        )
+        out = self.git("for-each-ref", f"--format={fmt}", "refs/tags")
+        tags = []
+        for line in out.splitlines():
+            name, kind, sha, date, peeled_kind, peeled, peeled_date = (line.split(" ") + [""] * 7)[:7]
+            if kind == "commit":
+                tags.append((name, sha, int(date)))
+            elif peeled_kind == "commit":
+                tags.append((name, peeled, int(peeled_date)))
+        return tags
+
     def object_type(self, sha: str) -> str | None:
         if not _SHA.match(sha):
             return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from releasekit.sandbox.clock import iso
 
@@ -184,17 +184,11 @@ class Router:
             found = route.regex.match(path)
             if found:
                 if route.method == method or (method == "HEAD" and route.method == "GET"):
-                    return route, {k: _unquote(v) for k, v in found.groupdict().items()}
+                    return route, {k: unquote(v) for k, v in found.groupdict().items()}
                 allowed = True
         if allowed:
             raise ApiError(404, "Not Found")
         return None
-
-
-def _unquote(value: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(value)
 
 
 def _redact(authorization: str | None) -> str | None:

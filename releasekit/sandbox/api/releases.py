@@ -167,13 +167,7 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
         git = hub.git(repo)
         head = git.resolve_commit(f"refs/tags/{tag}") or git.resolve_commit(target)
         if previous is None and head is not None:
-            candidates = [
-                (git.commit(sha).committer_date, name)
-                for name, sha in (
-                    (r[len("refs/tags/") :], git.resolve_commit(r)) for r in git.refs() if r.startswith("refs/tags/")
-                )
-                if sha and name != tag and git.is_ancestor(sha, head)
-            ]
+            candidates = [(date, name) for name, sha, date in git.tags() if name != tag and git.is_ancestor(sha, head)]
             previous = max(candidates)[1] if candidates else None
         web = f"{hub.api_url}/{repo.full_name}"
         # The sandbox has no pull requests, so, like GitHub for a repository without any, it lists none.

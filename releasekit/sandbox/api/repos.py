@@ -63,18 +63,10 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
     def list_tags(request: Request, params: dict[str, str]) -> Response:
         with hub.state.lock:
             repo = hub.find_repo(params["owner"], params["repo"])
-            git = hub.git(repo)
-            refs = git.refs()
             # Newest tag first, by the date of the commit it points at, as GitHub lists them.
-            tags = []
-            for ref in refs:
-                if ref.startswith("refs/tags/"):
-                    commit = git.resolve_commit(ref)
-                    if commit:
-                        tags.append((git.commit(commit).committer_date, ref[len("refs/tags/") :], commit))
-            tags.sort(key=lambda t: (t[0], t[1]), reverse=True)
+            tags = sorted(hub.git(repo).tags(), key=lambda t: (t[2], t[0]), reverse=True)
             page, headers = paginate(request, tags, hub.api_url)
-            return Response(200, [shapes.tag(repo, name, sha) for _, name, sha in page], headers)
+            return Response(200, [shapes.tag(repo, name, sha) for name, sha, _ in page], headers)
 
     def list_commits(request: Request, params: dict[str, str]) -> Response:
         with hub.state.lock:
@@ -85,7 +77,7 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
                 return Response(200, [])
             shas = git.git("rev-list", "--max-count=300", start).split()
             page, headers = paginate(request, shas, hub.api_url)
-            return Response(200, [shapes.commit(repo, git.commit(s), detail=False) for s in page], headers)
+            return Response(200, [shapes.commit(repo, hub.commit_info(repo, s), detail=False) for s in page], headers)
 
     def get_commit(request: Request, params: dict[str, str]) -> Response:
         with hub.state.lock:
@@ -94,7 +86,7 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             sha = git.resolve_commit(params["ref"])
             if sha is None:
                 raise ApiError(422, f"No commit found for SHA: {params['ref']}", docs=DOCS_COMMITS)
-            return Response(200, shapes.commit(repo, git.commit(sha), detail=True))
+            return Response(200, shapes.commit(repo, hub.commit_info(repo, sha), detail=True))
 
     def combined_status(request: Request, params: dict[str, str]) -> Response:
         with hub.state.lock:
