@@ -1,4 +1,4 @@
-"""releasekit's own sessions: tests, lint, workflows, bench, demo. No logic here: each runs a tool or a script."""
+"""releasekit's own sessions: tests, lint, workflows, release, bench, demo. No logic here, only tools."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ def workflows(session: nox.Session) -> None:
     """Generate releasekit's own .github/workflows from its releasekit.yaml (`-- --check` to verify)."""
     session.install("-e", ".")
     session.run("releasekit", "workflows", *session.posargs)
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """Cut a release of releasekit itself: `nox -s release -- 0.2.0` (docs/commands/release.md)."""
+    session.install("-e", ".")
+    session.run("releasekit", "release", *session.posargs)
 
 
 @nox.session

@@ -17,6 +17,8 @@ COMMANDS = {
     "workflows": ("workflows", "generate .github/workflows from releasekit.yaml (--check: verify, write nothing)"),
     "schema": ("schema", "print the JSON Schema of releasekit.yaml"),
     "scan": ("scan", "find secrets written in plain text in the repository's files"),
+    "release": ("release", "cut a release: check, bump, changelog, commit, tag, push, follow the run to the release"),
+    "publish": ("publish", "publish a tagged version: build, check, upload to the index, publish the GitHub release"),
     "sandbox": ("sandbox", "run a local GitHub (API, git remotes, workflow runs) to rehearse a release"),
 }
 

@@ -11,10 +11,26 @@ import sys
 import nox
 
 
+def _releasekit(session: nox.Session, command: str) -> None:
+    session.run(sys.executable, "-m", "releasekit", command, *session.posargs, external=True)
+
+
 @nox.session(python=False)
 def workflows(session: nox.Session) -> None:
     """Generate .github/workflows from releasekit.yaml; `nox -s workflows -- --check` verifies instead."""
-    session.run(sys.executable, "-m", "releasekit", "workflows", *session.posargs, external=True)
+    _releasekit(session, "workflows")
 
 
-__all__ = ["workflows"]
+@nox.session(python=False)
+def release(session: nox.Session) -> None:
+    """Cut a release: `nox -s release -- 1.4.0` (or minor, patch, ...; `-- --dry-run 1.4.0` to see the plan)."""
+    _releasekit(session, "release")
+
+
+@nox.session(python=False)
+def publish(session: nox.Session) -> None:
+    """Publish a tagged version: `nox -s publish -- v1.4.0` (what the release workflow runs)."""
+    _releasekit(session, "publish")
+
+
+__all__ = ["publish", "release", "workflows"]

@@ -14,7 +14,7 @@ from releasekit.errors import ConfigError, ReleasekitError, UsageError
 if TYPE_CHECKING:
     from releasekit.detect import Detection
 
-NOXFILE = '''"""Nox sessions. `import releasekit.nox` adds releasekit's: `nox -s workflows [-- --check]`."""
+NOXFILE = '''"""Nox sessions: `import releasekit.nox` adds `workflows`, `release -- VERSION` and `publish`."""
 
 import releasekit.nox  # noqa: F401
 '''

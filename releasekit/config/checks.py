@@ -73,6 +73,14 @@ def tag_format(value: str) -> str | None:
 _BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|/\.")
 
 
+def message_format(value: str) -> str | None:
+    if "{version}" not in value:
+        return "must contain `{version}`, e.g. `Release {version}`"
+    if not value.strip() or "\n" in value.strip():
+        return "must be one line"
+    return None
+
+
 def relative_path(value: str) -> str | None:
     if not value:
         return "the path is empty"

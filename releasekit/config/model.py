@@ -412,6 +412,22 @@ class Publish:
 
 
 @dataclass(frozen=True)
+class ReleaseSettings:
+    """How `releasekit release` cuts a release."""
+
+    sign_tags: bool = field(
+        default=False,
+        metadata=meta(
+            "Sign the release tag with your git signing key (`git tag --sign`) instead of only annotating it."
+        ),
+    )
+    commit_message: str = field(
+        default="Release {version}",
+        metadata=meta("Message of the release commit and the tag; `{version}` is replaced.", check="message_format"),
+    )
+
+
+@dataclass(frozen=True)
 class Budget:
     """A performance target, exported to end-to-end jobs as `SLA_<NAME>_MS` for the tests to assert."""
 
@@ -437,6 +453,7 @@ class Config:
         default_factory=dict, metadata=meta("Workflows to generate, by key.", key_pattern=NAME)
     )
     publish: Publish = field(default=Publish(), metadata=meta("What a release ships."))
+    release: ReleaseSettings = field(default=ReleaseSettings(), metadata=meta("How a release is cut."))
     performance: dict[str, Budget] = field(
         default_factory=dict, metadata=meta("Performance budgets by name.", key_pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
     )

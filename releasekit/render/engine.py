@@ -9,6 +9,7 @@ from typing import Any
 
 import jinja2
 
+from releasekit import __version__
 from releasekit.config import model
 from releasekit.config.loader import Located, PathKey
 from releasekit.errors import ConfigError, TemplateError
@@ -235,6 +236,8 @@ class _Context:
                 "services": list(wf.services),
             },
             "tag_pattern": config.project.tag_format,
+            # The generated release job publishes with the releasekit that generated it.
+            "releasekit_requirement": f"releasekit=={__version__}",
             **helpers,
         }
 

@@ -265,6 +265,10 @@ class SandboxServer(ThreadingHTTPServer):
         # Logged before the answer goes out, so whoever reads the answer finds its request in the log.
         entry["ms"] = round((time.perf_counter() - started) * 1000, 2)
         sandbox.log.write(entry)
+        if entry.get("fault") == "drop-after":
+            # The request took effect; only its answer is lost (a reset connection after the server acted).
+            handler.close_connection = True
+            return
         try:
             self._send(handler, request, response)
         except (ConnectionError, TimeoutError):
@@ -273,6 +277,9 @@ class SandboxServer(ThreadingHTTPServer):
     def _answer(self, request: Request, entry: dict[str, Any]) -> tuple[Response, bool]:
         sandbox = self.sandbox
         fault = sandbox.faults.take(request.method, request.path)
+        if fault is not None and fault.action == "drop-after":
+            entry["fault"] = fault.action
+            fault = None
         if fault is not None:
             entry["fault"] = fault.action
             request.drain()

@@ -34,9 +34,10 @@ class PackageIndex:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> PackageIndex:
-        try:
-            import pypiserver  # noqa: F401
-        except ImportError:
+        import importlib.util
+
+        # Only whether it is installed: importing it here would import its bundled bottle (and its warnings).
+        if importlib.util.find_spec("pypiserver") is None:
             msg = "the sandbox's package index needs pypiserver: pip install 'releasekit[sandbox]'"
             raise IndexStartError(msg) from None
         self.directory.mkdir(parents=True, exist_ok=True)

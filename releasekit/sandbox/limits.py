@@ -81,11 +81,12 @@ def _limit_headers(budget: Budget) -> dict[str, str]:
 
 @dataclass
 class Fault:
-    """The next `count` requests matching method and path (a glob) answer `status`, hang, or lose the connection."""
+    """The next `count` requests matching method and path (a glob) answer `status`, hang, or lose the connection:
+    before acting on the request (`drop`) or after (`drop-after`: it took effect, the answer is lost)."""
 
     method: str
     path: str
-    action: str = "status"  # status | hang | drop
+    action: str = "status"  # status | hang | drop | drop-after
     status: int = 500
     count: int = 1
     seconds: float = 30.0
@@ -102,8 +103,8 @@ class Faults:
         self.lock = threading.Lock()
 
     def add(self, fault: Fault) -> None:
-        if fault.action not in ("status", "hang", "drop"):
-            msg = f"fault action must be status, hang or drop, not {fault.action!r}"
+        if fault.action not in ("status", "hang", "drop", "drop-after"):
+            msg = f"fault action must be status, hang, drop or drop-after, not {fault.action!r}"
             raise ValueError(msg)
         with self.lock:
             self.items.append(fault)

@@ -1,0 +1,212 @@
+"""Publish a tagged version: build and check the Python distributions, upload them to the configured index, and
+publish the GitHub release (a draft first, then the assets and SHA256SUMS, then the notes). Safe to run again."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from releasekit.errors import ReleasekitError, UsageError
+
+if TYPE_CHECKING:
+    from releasekit.backends.git import Git
+    from releasekit.backends.github import GitHub
+    from releasekit.config.model import Config
+
+Report = Callable[[str, str], None]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("tag", help="the release tag, e.g. v1.4.0 (it must exist on GitHub)")
+    parser.add_argument(
+        "--dist",
+        metavar="DIR",
+        help="publish the files already built under DIR (as the release workflow does) instead of building",
+    )
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a release asset whose content differs from the local file (default: refuse)",
+    )
+    parser.add_argument(
+        "--no-build-isolation",
+        action="store_true",
+        help="build in this environment (its build backend installed) instead of an isolated one",
+    )
+    parser.add_argument(
+        "--skip-index",
+        action="store_true",
+        help="do not upload to the package index (the release workflow's python-index job does)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from releasekit.backends.git import Git
+    from releasekit.backends.github import GitHub
+    from releasekit.config.loader import load
+    from releasekit.version import version_from_tag
+
+    located = load(Path(args.directory) / args.config)
+    config, root = located.config, located.root
+    version = version_from_tag(args.tag, config.project.tag_format)
+    if version is None:
+        msg = (
+            f"{args.tag!r} is not a release tag: project.tag-format is {config.project.tag_format!r}, "
+            f"so tags look like {config.project.tag_format.replace('{version}', '1.4.0')}"
+        )
+        raise UsageError(msg)
+    gh = GitHub.from_env(config.project.repository)
+    _check_tag(Git(root), gh, args.tag)
+    report = _report
+    report("publish", f"{config.project.repository} {args.tag}")
+
+    with tempfile.TemporaryDirectory(prefix="releasekit-publish-") as scratch:
+        files = _gather(args, config, root, str(version), report=report, scratch=Path(scratch))
+        from releasekit.steps.publish import local_assets, publish_release, write_sums
+
+        assets = local_assets(files)
+        if not assets:
+            msg = (
+                "nothing to publish: no Python package is configured (publish.python) and no file matches "
+                "publish.assets; build the assets first, or pass --dist DIR"
+            )
+            raise ReleasekitError(msg)
+        _upload_to_index(args, config, files, report)
+        assets.append(write_sums(assets, Path(scratch)))
+        notes = _notes(config, root, str(version), report)
+        outcome = publish_release(
+            gh,
+            args.tag,
+            assets,
+            notes=notes,
+            prerelease=bool(version.prerelease),
+            replace=args.replace,
+            report=report,
+        )
+    uploaded = sum(a.action != "skip" for a in outcome.actions)
+    skipped = sum(a.action == "skip" for a in outcome.actions)
+    if outcome.already_published:
+        print(f"{args.tag} was already published; nothing changed.")
+    else:
+        print(f"Published {args.tag}: {uploaded} uploaded, {skipped} already there. {outcome.release.html_url}")
+    return 0
+
+
+def _report(label: str, text: str) -> None:
+    print(f"  {label:<10} {text}", flush=True)
+
+
+def _check_tag(git: Git, gh: GitHub, tag: str) -> None:
+    """The tag must exist on GitHub (publishing a draft whose tag is missing would create the tag on the default
+    branch), and, when it exists here too, be the same tag."""
+    remote = gh.tag_object(tag)
+    if remote is None:
+        msg = (
+            f"tag {tag} is not on GitHub ({gh.repository}); push it first (`git push origin {tag}`), "
+            "or cut the release with `releasekit release`"
+        )
+        raise ReleasekitError(msg)
+    if git.toplevel() is not None:
+        local = git.run("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}", check=False).stdout.strip()
+        if local and local != remote:
+            msg = (
+                f"tag {tag} here ({local[:12]}) is not the tag on GitHub ({remote[:12]}); "
+                f"fetch it (`git fetch --force origin tag {tag}`) and build from it"
+            )
+            raise ReleasekitError(msg)
+
+
+def _gather(
+    args: argparse.Namespace, config: Config, root: Path, version: str, *, report: Report, scratch: Path
+) -> list[Path]:
+    """The files to publish: those under --dist, or the built distributions plus publish.assets."""
+    if args.dist:
+        dist = (Path(args.directory) / args.dist).resolve()
+        if not dist.is_dir():
+            raise UsageError(f"--dist {args.dist}: no such directory")
+        given = sorted(p for p in dist.rglob("*") if p.is_file())
+        _check_python_files(config, given, report)
+        report("files", f"{len(given)} under {args.dist}")
+        return given
+    files: list[Path] = []
+    if config.publish.python is not None:
+        from releasekit.backends.index import build, project_metadata, twine_check
+
+        package = root / config.publish.python.path
+        _, declared = project_metadata(package)
+        _same_version(config.publish.python.path, declared, version)
+        built = build(package, scratch / "python-dist", isolation=not args.no_build_isolation)
+        twine_check(built)
+        report("build", f"{', '.join(p.name for p in built)} (twine check passed)")
+        files += built
+    for pattern in config.publish.assets:
+        matched = sorted(p for p in root.glob(pattern) if p.is_file())
+        if not matched:
+            report("assets", f"{pattern}: no file matches, skipped")
+        files += matched
+    return files
+
+
+def _check_python_files(config: Config, files: Sequence[Path], report: Report) -> None:
+    dists = [p for p in files if p.name.endswith((".whl", ".tar.gz"))]
+    if config.publish.python is None or not dists:
+        return
+    from releasekit.backends.index import twine_check
+
+    twine_check(dists)
+    report("check", f"{len(dists)} Python distributions pass twine check")
+
+
+def _same_version(where: str, declared: str, version: str) -> None:
+    from releasekit.version import format_version, parse_version
+
+    expected = format_version(parse_version(version), "pep440")
+    if declared != expected:
+        msg = (
+            f"{where}/pyproject.toml says version {declared}, but the tag is for {version} ({expected} in PEP 440); "
+            "publish the tag of the version the files carry (`releasekit release` bumps them before tagging)"
+        )
+        raise ReleasekitError(msg)
+
+
+def _upload_to_index(args: argparse.Namespace, config: Config, files: Sequence[Path], report: Report) -> None:
+    python = config.publish.python
+    dists = [p for p in files if p.name.endswith((".whl", ".tar.gz"))]
+    if python is None or not dists:
+        return
+    override = os.environ.get("RELEASEKIT_INDEX_URL")
+    if args.skip_index:
+        report("index", "skipped: --skip-index (the release workflow's python-index job uploads)")
+        return
+    if override is None and python.trusted_publishing:
+        report("index", f"skipped: {python.index} takes uploads by trusted publishing from the release workflow")
+        return
+    from releasekit.backends.index import index_target, upload
+
+    target = index_target(python.index, override)
+    secret = python.token_secret or "TWINE_PASSWORD"
+    password = os.environ.get(secret) or os.environ.get("TWINE_PASSWORD")
+    if not password:
+        msg = f"no upload token for {target.upload_url}: set {secret} (or TWINE_PASSWORD) in the environment"
+        raise ReleasekitError(msg)
+    username = os.environ.get("TWINE_USERNAME", "__token__")
+    for result in upload(dists, target, username=username, password=password):
+        text = "uploaded" if result.outcome == "uploaded" else "already there (same SHA-256)"
+        report("index", f"{result.path.name}: {text}")
+
+
+def _notes(config: Config, root: Path, version: str, report: Report) -> str:
+    from releasekit.changelog import section
+
+    name = config.versioning.changelog
+    if name and (root / name).is_file():
+        body = section((root / name).read_text(encoding="utf-8"), version)
+        if body:
+            report("notes", f"from {name}, section [{version}]")
+            return body
+        report("notes", f"{name} has no section [{version}]: the release says only what version it is")
+    return f"Release {version}."

@@ -1,0 +1,283 @@
+"""Cut a release: check everything first, bump the version in every file that carries it, update the changelog,
+commit, tag, push branch and tag atomically, then follow the release workflow's run to the published release."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from releasekit.errors import ReleasekitError, UsageError
+
+if TYPE_CHECKING:
+    from releasekit.backends.git import Git
+    from releasekit.backends.github import GitHub
+    from releasekit.config.loader import Located
+    from releasekit.journal import Journal
+    from releasekit.plan import ReleasePlan
+    from releasekit.steps.preflight import Verdict
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "version",
+        nargs="?",
+        help="the version (1.4.0, v1.4.0, 1.4.0-rc.1) or a bump word: major, minor, patch, prerelease",
+    )
+    parser.add_argument("--pre", metavar="LABEL", help="with a bump word: make a prerelease, e.g. --pre rc")
+    parser.add_argument("--dry-run", action="store_true", help="run the checks and print the plan; change nothing")
+    parser.add_argument(
+        "--resume", action="store_true", help="finish a release that was interrupted (checks what is already done)"
+    )
+    parser.add_argument(
+        "--abort", action="store_true", help="give up an interrupted release that has not reached origin"
+    )
+    parser.add_argument(
+        "--skip-ci-check", action="store_true", help="do not require green CI (check runs and statuses) on HEAD"
+    )
+    parser.add_argument(
+        "--no-build-isolation",
+        action="store_true",
+        help="build the package in this environment (its build backend installed) instead of an isolated one",
+    )
+    parser.add_argument(
+        "--no-watch", action="store_true", help="stop after the push; do not follow the release workflow's run"
+    )
+    parser.add_argument(
+        "--poll", type=float, default=5.0, metavar="SECONDS", help="how often to ask GitHub about the run (default 5)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, metavar="MINUTES", help="give up following the run after this long"
+    )
+
+
+def _say(label: str, text: str) -> None:
+    print(f"  {label:<10} {text}", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from releasekit.backends.git import Git
+    from releasekit.config.loader import load
+    from releasekit.journal import Journal, JournalError, release_lock
+
+    if args.poll <= 0 or args.timeout <= 0:
+        raise UsageError("--poll and --timeout must be positive")
+    located = load(Path(args.directory) / args.config)
+    git = Git(located.root)
+    if git.toplevel() is None:
+        raise ReleasekitError(f"{located.root} is not a git repository; a release needs one (with an `origin`)")
+    if git.remote_url() is None:
+        raise ReleasekitError("this repository has no `origin` remote; add it: `git remote add origin URL`")
+    git_dir = git.git_dir()
+    with release_lock(git_dir):
+        journal = Journal.load(git_dir)
+        if args.abort or args.resume:
+            if args.version:
+                raise UsageError(f"--{'abort' if args.abort else 'resume'} takes no version: it uses the journal's")
+            if journal is None:
+                raise JournalError("no release is under way in this repository (no .git/releasekit/release.json)")
+            if args.abort:
+                from releasekit.steps.apply import abort
+
+                abort(git, journal, _say)
+                return 0
+            print(f"releasekit release: resuming {journal.tag} (started {journal.started})")
+            return _carry_out(args, located, git, journal)
+        if journal is not None:
+            msg = (
+                f"the release of {journal.version} (started {journal.started}) is not finished; "
+                "finish it with `releasekit release --resume`, or give it up with `releasekit release --abort`"
+            )
+            raise JournalError(msg)
+        if not args.version:
+            raise UsageError("give the version to release, e.g. `releasekit release 1.4.0` (or `minor`, `patch`)")
+        plan, verdicts = _plan_and_check(args, located, git)
+        failed = [v for v in verdicts if not v.ok and not v.skipped]
+        if args.dry_run:
+            print()
+            print(plan.describe(), end="")
+            if failed:
+                print(f"\nThe release would stop: {len(failed)} preflight checks failed.")
+                return 1
+            print("\nDry run: nothing was changed.")
+            return 0
+        if failed:
+            from releasekit.steps.preflight import PreflightError
+
+            names = ", ".join(v.name for v in failed)
+            raise PreflightError(f"{len(failed)} preflight checks failed ({names}); nothing was changed")
+        from releasekit.journal import now
+
+        journal = Journal(
+            version=str(plan.version),
+            tag=plan.tag,
+            branch=plan.branch,
+            base=plan.base,
+            message=plan.message,
+            files={c.path: c.after for c in plan.changes},
+            started=now(),
+        )
+        journal.save(git_dir)
+        return _carry_out(args, located, git, journal)
+
+
+def _plan_and_check(args: argparse.Namespace, located: Located, git: Git) -> tuple[ReleasePlan, list[Verdict]]:
+    from releasekit import plan as planning
+    from releasekit.backends.github import GitHub
+    from releasekit.steps import preflight
+    from releasekit.version import latest_release, resolve_target, tag_for
+    from releasekit.versionfiles import plan_bumps
+
+    config, root = located.config, located.root
+    if not config.versioning.files:
+        raise UsageError(
+            f"{located.file}: versioning.files is empty; declare the files that carry the version (docs/config.md)"
+        )
+    fmt = config.project.tag_format
+    status = git.status()
+    remote_tags = git.remote_tags()
+    tags = sorted({*git.tags(), *(ref.removeprefix("refs/tags/") for ref in remote_tags)})
+    latest = latest_release(tags, fmt)
+    version = resolve_target(args.version, latest[1] if latest else None, args.pre)
+    tag = tag_for(version, fmt)
+    previous = latest[0] if latest else None
+    subjects = git.subjects(previous if previous and git.tag_commit(previous) else None)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    changes = list(plan_bumps(root, config.versioning.files, version))
+    log_change, log_source = planning.changelog_change(
+        config, root, version, tag=tag, previous=previous, today=today, subjects=subjects
+    )
+    if log_change is not None:
+        changes.append(log_change)
+    plan = planning.ReleasePlan(
+        repository=config.project.repository,
+        version=version,
+        tag=tag,
+        previous_tag=previous,
+        branch=config.project.default_branch,
+        base=status.head,
+        changes=tuple(changes),
+        message=config.release.commit_message.replace("{version}", str(version)),
+        sign=config.release.sign_tags,
+        workflow=planning.release_workflow(config),
+        publishes=planning.publishes(config, version),
+        changelog_source=log_source,
+    )
+    print(f"releasekit release {version} ({plan.repository}; latest release {previous or 'none'})")
+    print("preflight")
+    gh_holder: list[GitHub] = []
+
+    def github() -> GitHub:
+        if not gh_holder:
+            gh_holder.append(GitHub.from_env(config.project.repository))
+        return gh_holder[0]
+
+    ctx = preflight.Context(
+        located=located,
+        git=git,
+        status=status,
+        plan=plan,
+        github=github,
+        options=preflight.Options(
+            skip_ci_check=args.skip_ci_check,
+            build_isolation=not args.no_build_isolation,
+            index_url=os.environ.get("RELEASEKIT_INDEX_URL"),
+        ),
+        remote_tags=remote_tags,
+    )
+    return plan, preflight.run_checks(ctx, _verdict)
+
+
+def _verdict(v: Verdict) -> None:
+    mark = "skip" if v.skipped else ("ok" if v.ok else "FAIL")
+    print(f"  {mark:<4} {v.name:<13} {v.detail}", flush=True)
+    if not v.ok and v.fix and not v.skipped:
+        print(f"       {'':<13} fix: {v.fix}", flush=True)
+
+
+def _carry_out(args: argparse.Namespace, located: Located, git: Git, journal: Journal) -> int:
+    from releasekit.steps.apply import ensure_commit, ensure_pushed, ensure_tag, failpoint
+
+    sign = located.config.release.sign_tags
+    git_dir = git.git_dir()
+    print("release")
+    commit = ensure_commit(git, journal, _say)
+    failpoint("commit")
+    ensure_tag(git, journal, commit, sign=sign, report=_say)
+    failpoint("tag")
+    ensure_pushed(git, journal, commit, _say)
+    journal.pushed = True
+    journal.save(git_dir)
+    failpoint("push")
+    from releasekit.plan import release_workflow
+
+    workflow = release_workflow(located.config)
+    if workflow is None or args.no_watch:
+        why = "--no-watch" if workflow else "no workflow with a push.tags trigger is declared"
+        _say("watch", f"skipped: {why}")
+        from releasekit.journal import Journal as _Journal
+
+        _Journal.remove(git_dir)
+        print(f"Released {journal.tag}: tagged and pushed.")
+        return 0
+    try:
+        return _drive(args, located, git, journal, commit=commit, workflow=workflow)
+    except KeyboardInterrupt:
+        print(
+            f"\nreleasekit release: stopped following; {journal.tag} is pushed and the workflow goes on. "
+            "Follow it again with `releasekit release --resume`."
+        )
+        return 130
+
+
+def _drive(
+    args: argparse.Namespace, located: Located, git: Git, journal: Journal, *, commit: str, workflow: str
+) -> int:
+    from releasekit.backends.github import GitHub
+    from releasekit.journal import Journal as _Journal
+    from releasekit.steps.apply import failpoint
+    from releasekit.steps.watch import Clock, display_for, find_run, follow
+
+    gh = GitHub.from_env(located.config.project.repository)
+    clock = Clock(poll=args.poll)
+    git_dir = git.git_dir()
+    if journal.run_id is None:
+        found = find_run(
+            gh,
+            workflow,
+            event="push",
+            head_sha=commit,
+            branch=journal.tag,
+            clock=clock,
+            timeout=max(120, args.poll * 4),
+        )
+        journal.run_id = found.id
+        journal.save(git_dir)
+        _say("run", f"{workflow} run {found.id} started by {journal.tag}: {found.html_url}")
+    failpoint("run")
+    result = follow(gh, journal.run_id, clock=clock, timeout=args.timeout * 60, display=display_for())
+    if not result.ok:
+        print(f"The release workflow failed ({result.run.conclusion}): {result.run.html_url}")
+        for job in result.failed_jobs:
+            print(f"  {job.name}: {job.conclusion}  {job.html_url}")
+            for line in gh.job_log_tail(job.id):
+                print(f"    | {line}")
+        print(
+            f"{journal.tag} is pushed. Fix the cause, re-run the failed jobs "
+            f"(`gh run rerun {result.run.id} --failed`), then `releasekit release --resume` follows the run again."
+        )
+        return 1
+    release = gh.release_for_tag(journal.tag)
+    if release is None or release.draft:
+        state = "is still a draft" if release else "does not exist"
+        print(f"The run succeeded, but the GitHub release of {journal.tag} {state}: {result.run.html_url}")
+        print("Check the run's publish job; `releasekit publish` can finish it.")
+        return 1
+    _say("release", f"{release.name or release.tag_name}: {release.html_url}")
+    for asset in release.assets:
+        _say("asset", f"{asset.name} ({asset.size} bytes)")
+    _Journal.remove(git_dir)
+    print(f"Released {journal.tag}: {release.html_url}")
+    return 0

@@ -1,0 +1,282 @@
+"""Preflight: everything a release can check before it changes anything, each check a name, a verdict and a fix.
+
+Checks read; none writes to the working tree, the branches, the tags or the remote (the build runs on an export
+of HEAD with the version already bumped, in a temporary directory).
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from releasekit.backends.git import Git, Status
+from releasekit.backends.github import Check as CiCheck
+from releasekit.backends.github import GitHub, GitHubError
+from releasekit.config.loader import Located
+from releasekit.errors import ReleasekitError
+from releasekit.plan import ReleasePlan
+
+
+class PreflightError(ReleasekitError):
+    """One or more preflight checks failed; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    skipped: bool = False
+
+
+@dataclass
+class Options:
+    skip_ci_check: bool = False
+    build_isolation: bool = True
+    index_url: str | None = None  # RELEASEKIT_INDEX_URL: a rehearsal's local index instead of the configured one
+
+
+@dataclass
+class Context:
+    located: Located
+    git: Git
+    status: Status
+    plan: ReleasePlan
+    github: Callable[[], GitHub]  # created on first use: a token problem is a verdict, not a crash
+    options: Options
+    remote_tags: dict[str, str] = field(default_factory=dict)
+
+
+def workflows_up_to_date(ctx: Context) -> Verdict:
+    from releasekit.lock import load_lock
+    from releasekit.render import writer
+    from releasekit.render.engine import render
+
+    outputs = render(ctx.located, load_lock(ctx.located.root))
+    stale = writer.plan(ctx.located.root, outputs)
+    if stale:
+        names = ", ".join(c.path for c in stale)
+        return Verdict("workflows", False, f"out of date: {names}", "run `releasekit workflows` and commit the result")
+    return Verdict("workflows", True, f"{len(outputs)} generated files up to date")
+
+
+def clean_tree(ctx: Context) -> Verdict:
+    dirty = ctx.status.dirty
+    if dirty:
+        shown = "; ".join(dirty[:8]) + (f"; and {len(dirty) - 8} more" if len(dirty) > 8 else "")
+        return Verdict(
+            "working tree",
+            False,
+            f"{len(dirty)} uncommitted changes: {shown}",
+            "commit them, or set them aside with `git stash --include-untracked`",
+        )
+    return Verdict("working tree", True, "clean")
+
+
+def on_branch(ctx: Context) -> Verdict:
+    want = ctx.plan.branch
+    if ctx.status.branch is None:
+        return Verdict(
+            "branch", False, f"HEAD is detached at {ctx.status.head[:12]}", f"switch to {want}: `git switch {want}`"
+        )
+    if ctx.status.branch != want:
+        return Verdict(
+            "branch",
+            False,
+            f"on {ctx.status.branch}, but releases are cut from {want} (project.default-branch)",
+            f"`git switch {want}`",
+        )
+    return Verdict("branch", True, want)
+
+
+def in_sync(ctx: Context) -> Verdict:
+    branch = ctx.plan.branch
+    ctx.git.fetch(branch)
+    remote = f"refs/remotes/{ctx.git.remote}/{branch}"
+    if ctx.git.rev(remote) is None:
+        return Verdict("origin", False, f"origin has no branch {branch}", f"push it first: `git push origin {branch}`")
+    ahead, behind = ctx.git.counts("HEAD", remote)
+    if ahead and behind:
+        return Verdict(
+            "origin",
+            False,
+            f"{branch} has diverged from origin ({ahead} ahead, {behind} behind)",
+            "`git pull --rebase`",
+        )
+    if behind:
+        return Verdict("origin", False, f"{behind} commits behind origin/{branch}", "`git pull --ff-only`")
+    if ahead:
+        return Verdict(
+            "origin",
+            False,
+            f"{ahead} commits not pushed to origin/{branch}: CI has not tested them",
+            f"`git push origin {branch}`, wait for CI, then release",
+        )
+    return Verdict("origin", True, f"in sync with origin/{branch} at {ctx.status.head[:12]}")
+
+
+def tag_absent(ctx: Context) -> Verdict:
+    tag = ctx.plan.tag
+    if ctx.git.tag_commit(tag) is not None:
+        return Verdict(
+            "tag", False, f"{tag} already exists here", f"choose another version, or delete it: `git tag -d {tag}`"
+        )
+    if f"refs/tags/{tag}" in ctx.remote_tags:
+        return Verdict("tag", False, f"{tag} already exists on origin", "choose another version")
+    return Verdict("tag", True, f"{tag} is free here and on origin")
+
+
+def identity(ctx: Context) -> Verdict:
+    """git must be able to write the commit and the tag (and sign it, when configured)."""
+    proc = ctx.git.run("var", "GIT_COMMITTER_IDENT", check=False)
+    if proc.returncode != 0:
+        return Verdict(
+            "git identity",
+            False,
+            "git does not know who you are, so it cannot commit",
+            '`git config user.name "Your Name"` and `git config user.email you@example.com`',
+        )
+    who = proc.stdout.rsplit(">", 1)[0] + ">"
+    if ctx.plan.sign and not ctx.git.config("user.signingkey"):
+        return Verdict(
+            "git identity",
+            False,
+            "release.sign-tags is true, but git has no signing key (user.signingkey)",
+            "`git config user.signingkey KEY` (and gpg.format ssh for an SSH key)",
+        )
+    return Verdict("git identity", True, who + (", signing tags" if ctx.plan.sign else ""))
+
+
+def token(ctx: Context) -> Verdict:
+    try:
+        gh = ctx.github()
+        repo = gh.repo()
+    except GitHubError as exc:
+        return Verdict("github", False, str(exc))
+    if not repo.can_push:
+        return Verdict(
+            "github",
+            False,
+            f"the token cannot push to {repo.full_name} (its permissions: no push)",
+            "use a token with write access to contents (fine-grained: Contents read and write)",
+        )
+    return Verdict("github", True, f"token can push to {repo.full_name} ({gh.url})")
+
+
+def ci_green(ctx: Context) -> Verdict:
+    if ctx.options.skip_ci_check:
+        return Verdict("ci", True, "not checked (--skip-ci-check)", skipped=True)
+    head = ctx.status.head
+    try:
+        checks = ctx.github().checks(head)
+    except GitHubError as exc:
+        return Verdict("ci", False, str(exc))
+    failed = [c for c in checks if c.failed]
+    pending = [c for c in checks if c.pending]
+    if failed:
+        return Verdict(
+            "ci",
+            False,
+            f"{len(failed)} failed on {head[:12]}: " + "; ".join(_check_text(c) for c in failed),
+            "fix them and push, or release another commit",
+        )
+    if pending:
+        return Verdict(
+            "ci",
+            False,
+            f"{len(pending)} still running on {head[:12]}: " + ", ".join(c.name for c in pending),
+            "wait for them to finish, then run the release again",
+        )
+    if not checks:
+        return Verdict(
+            "ci",
+            False,
+            f"no check run or status for {head[:12]}: CI has not run on this commit",
+            "push it and let CI run, or pass --skip-ci-check if the project has no CI",
+        )
+    return Verdict("ci", True, f"{len(checks)} checks green on {head[:12]}")
+
+
+def _check_text(check: CiCheck) -> str:
+    return f"{check.name} ({check.state}) {check.url}".rstrip()
+
+
+def package(ctx: Context) -> Verdict:
+    """Build the bumped package from an export of HEAD, check it with twine, and look for it on the index."""
+    python = ctx.located.config.publish.python
+    if python is None:
+        return Verdict("package", True, "no Python package configured (publish.python)", skipped=True)
+    from releasekit.backends.index import PackageError, build, index_target, twine_check, version_on_index
+
+    with tempfile.TemporaryDirectory(prefix="releasekit-preflight-") as scratch:
+        tree = Path(scratch) / "tree"
+        _export_head(ctx.git, tree)
+        for change in ctx.plan.changes:
+            (tree / change.path).parent.mkdir(parents=True, exist_ok=True)
+            (tree / change.path).write_text(change.after, encoding="utf-8", newline="")
+        try:
+            built = build(tree / python.path, Path(scratch) / "dist", isolation=ctx.options.build_isolation)
+            twine_check(built)
+        except PackageError as exc:
+            return Verdict("package", False, str(exc), f"fix the package in {python.path}, commit, and run again")
+        names = ", ".join(p.name for p in built)
+    from releasekit.backends.index import project_metadata
+
+    name, _ = project_metadata(ctx.located.root / python.path)
+    target = index_target(python.index, ctx.options.index_url)
+    from releasekit.version import format_version
+
+    wanted = format_version(ctx.plan.version, "pep440")
+    try:
+        present = version_on_index(target, name, wanted)
+    except PackageError as exc:
+        return Verdict("package", False, f"built {names}, but {exc}", "retry when the index answers")
+    if present:
+        return Verdict(
+            "package",
+            False,
+            f"{name} {wanted} is already on {target.simple_url}: {', '.join(present)}",
+            "an index never takes a version twice: release a higher version",
+        )
+    return Verdict("package", True, f"{names} build and pass twine check; {wanted} is not yet on {target.simple_url}")
+
+
+def _export_head(git: Git, dest: Path) -> None:
+    """The committed tree at HEAD, without touching the working tree (the build must not write into it)."""
+    proc = subprocess.run(
+        ["git", "-C", str(git.root), "archive", "--format=tar", "HEAD"], capture_output=True, check=False
+    )
+    if proc.returncode != 0:
+        raise ReleasekitError(f"`git archive HEAD` failed: {proc.stderr.decode(errors='replace').strip()}")
+    dest.mkdir(parents=True)
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
+        if hasattr(tarfile, "data_filter"):
+            archive.extractall(dest, filter="data")
+        else:  # Python without extraction filters: the archive is git's own export of HEAD
+            archive.extractall(dest)
+
+
+CHEAP = (workflows_up_to_date, clean_tree, on_branch, in_sync, tag_absent, identity, token)
+COSTLY = (ci_green, package)
+
+
+def run_checks(ctx: Context, report: Callable[[Verdict], None]) -> list[Verdict]:
+    """Every check, in order; the costly ones (CI over the API, the build) only when the cheap ones passed."""
+    verdicts: list[Verdict] = []
+    for check in CHEAP:
+        verdict = check(ctx)
+        verdicts.append(verdict)
+        report(verdict)
+    failed = any(not v.ok for v in verdicts)
+    for check in COSTLY:
+        name = check.__name__.replace("_", " ")
+        verdict = Verdict(name, False, "not checked: an earlier check failed", skipped=True) if failed else check(ctx)
+        verdicts.append(verdict)
+        report(verdict)
+    return verdicts

@@ -1,0 +1,513 @@
+"""Plans the edit of every file that carries the version, changing only the version's characters in each."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+import sys
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+import semver
+import yaml
+
+from releasekit.config.model import VersionFile
+from releasekit.errors import ReleasekitError
+from releasekit.version import VersionError, format_version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+__all__ = ["FileChange", "VersionFileError", "plan_bumps", "read_current"]
+
+KeyPath = tuple[str | int, ...]
+Kind = Literal["toml", "json", "yaml"]
+
+_FIX = "fix versioning.files in releasekit.yaml"
+_BUG = "this is a releasekit bug, please report it (nothing was written)"
+_CONTAINER = {"toml": "a table", "json": "an object", "yaml": "a mapping"}
+_TOML_ERROR = re.compile(r"(?P<msg>.*) \(at (?:line (?P<line>\d+), column \d+|end of document)\)", re.DOTALL)
+
+
+class VersionFileError(ReleasekitError):
+    """A file that should carry the version cannot be read or edited as declared."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One planned edit: the whole text before and after, and where the version changed."""
+
+    path: str  # posix, relative to the root
+    before: str
+    after: str
+    old: str  # the version text found
+    new: str
+    line: int  # 1-based line of the (first) edit
+    reason: str  # which value this is, e.g. "toml project.version" or "Cargo.lock entry for crate 'fluxion'"
+
+    def diff(self) -> str:
+        """A unified diff, as `git diff` shows it."""
+        lines = difflib.unified_diff(_lines(self.before), _lines(self.after), f"a/{self.path}", f"b/{self.path}", n=3)
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def _lines(text: str) -> list[str]:
+    # Not str.splitlines: it also splits at form feeds and other characters git does not treat as line ends.
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+
+
+def _line(text: str, index: int) -> int:
+    return text.count("\n", 0, index) + 1
+
+
+def _shown(path: KeyPath) -> str:
+    """A key path as people write it: `package.version`, `package[3].version`, `packages[""].version`."""
+    shown = ""
+    for part in path:
+        if isinstance(part, int) or not re.fullmatch(r"[A-Za-z0-9_-]+", part):
+            shown += f"[{json.dumps(part)}]"
+        else:
+            shown += f".{part}" if shown else part
+    return shown
+
+
+# --- where values sit in the text ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where a value is written: for a string, the characters between its quotes."""
+
+    start: int
+    end: int
+    string: bool
+
+
+class _Scanner:
+    """Where each value of a TOML or JSON document sits (a JSON document reads as one TOML value, with `:` for
+    `=`). It runs only on text the real parser accepted, so it can be lenient: it tells strings, comments, arrays
+    and tables apart, and the check after each edit catches any slip."""
+
+    _BARE = re.compile(r"[A-Za-z0-9_-]+")
+    # (?!") lets a multi-line string end in quotes of its own: """a""""" holds a"".
+    _STRING = re.compile(r'"""(?:\\.|[^\\])*?"""(?!")|\'\'\'[\s\S]*?\'\'\'(?!\')|"(?:\\.|[^"\\])*"|\'[^\']*\'')
+    _SCALAR = re.compile(r"[^,\]}#\r\n]*[^,\]}#\r\n \t]")
+    # Line breaks end statements in TOML, but in text tomllib accepted they can be skipped like spaces.
+    _BLANK = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
+
+    def __init__(self, text: str, kind: Kind) -> None:
+        self.text, self.pos, self.json = text, 0, kind == "json"
+        self.slots: dict[KeyPath, _Slot] = {}
+        self.arrays: dict[KeyPath, int] = {}  # array of tables -> index of its last [[table]]
+
+    def scan(self) -> dict[KeyPath, _Slot]:
+        if self.json:
+            self._value(())
+            return self.slots
+        table: KeyPath = ()
+        while self._skip() < len(self.text):
+            start = self.pos
+            if self.text.startswith("[[", start):
+                self.pos += 2
+                name = self._key()
+                array = (*self._resolve(name[:-1]), name[-1])
+                self.arrays[array] = self.arrays.get(array, -1) + 1
+                table = (*array, self.arrays[array])
+                self._expect("]]")
+            elif self.text.startswith("[", start):
+                self.pos += 1
+                table = self._resolve(self._key())
+                self._expect("]")
+            else:
+                key = self._key()
+                self._expect("=")
+                self._value((*table, *key))
+                continue
+            self.slots.setdefault(table, _Slot(start, start, string=False))
+        return self.slots
+
+    def _resolve(self, name: KeyPath) -> KeyPath:
+        # `[a.b]` after `[[a]]` is a table in the last element of the array `a`.
+        resolved: KeyPath = ()
+        for part in name:
+            resolved = (*resolved, part)
+            if resolved in self.arrays:
+                resolved = (*resolved, self.arrays[resolved])
+        return resolved
+
+    def _skip(self) -> int:
+        self.pos = self._match(self._BLANK).end()
+        return self.pos
+
+    def _match(self, pattern: re.Pattern[str]) -> re.Match[str]:
+        match = pattern.match(self.text, self.pos)
+        if match is None:
+            raise _ScanError(self.pos)
+        return match
+
+    def _expect(self, token: str) -> None:
+        self._skip()
+        if not self.text.startswith(token, self.pos):
+            raise _ScanError(self.pos)
+        self.pos += len(token)
+
+    def _key(self) -> KeyPath:
+        parts: list[str | int] = []
+        while True:
+            self._skip()
+            start = self.pos
+            if self.text[start : start + 1] in ('"', "'"):
+                self._string()
+                raw = self.text[start : self.pos]
+                # Decoded as the real parser does, escapes and all.
+                parts.append(json.loads(raw) if self.json else tomllib.loads(f"k = {raw}")["k"])
+            else:
+                match = self._match(self._BARE)
+                parts.append(match.group())
+                self.pos = match.end()
+            self._skip()
+            if self.json or self.text[self.pos : self.pos + 1] != ".":
+                return tuple(parts)
+            self.pos += 1
+
+    def _string(self) -> tuple[int, int]:
+        """The span between the quotes of the string at pos; moves past it."""
+        match = self._match(self._STRING)
+        quotes = 3 if match.group().startswith(('"""', "'''")) else 1
+        self.pos = match.end()
+        return match.start() + quotes, match.end() - quotes
+
+    def _value(self, path: KeyPath) -> None:
+        self._skip()
+        start = self.pos
+        char = self.text[start : start + 1]
+        if char in ('"', "'"):
+            self.slots[path] = _Slot(*self._string(), string=True)
+            return
+        self.slots[path] = _Slot(start, start, string=False)
+        if char not in ("[", "{"):
+            self.pos = self._match(self._SCALAR).end()
+            return
+        close, index = ("]" if char == "[" else "}"), 0
+        self.pos += 1
+        while self._skip() < len(self.text) and self.text[self.pos] != close:
+            if char == "[":
+                self._value((*path, index))
+                index += 1
+            else:
+                key = self._key()
+                self._expect(":" if self.json else "=")
+                self._value((*path, *key))
+            self._skip()
+            if self.text[self.pos : self.pos + 1] == ",":
+                self.pos += 1
+        self._expect(close)
+
+
+class _ScanError(Exception):
+    """The scanner lost its way at index args[0]."""
+
+
+def _yaml_slots(text: str) -> dict[KeyPath, _Slot]:
+    """Where each value of a YAML document sits, from the node marks of yaml.compose."""
+    slots: dict[KeyPath, _Slot] = {}
+    visited: set[int] = set()
+
+    def walk(node: yaml.Node, path: KeyPath) -> None:
+        start, end = node.start_mark.index, node.end_mark.index
+        if id(node) in visited:
+            # An alias: its text is the anchor's, and editing it would change every place that uses the anchor.
+            slots[path] = _Slot(start, start, string=False)
+            return
+        visited.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            inset = 1 if node.style in ("'", '"') else 0  # the slot is what lies between the quotes
+            # Block scalars (| and >) hold a line break the version cannot keep; they count as "not a string".
+            string = node.tag == "tag:yaml.org,2002:str" and node.style in (None, "", "'", '"')
+            slots[path] = _Slot(start + inset, end - inset, string)
+            return
+        slots[path] = _Slot(start, start, string=False)
+        if isinstance(node, yaml.MappingNode):
+            for key, child in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    walk(child, (*path, key.value))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, child in enumerate(node.value):
+                walk(child, (*path, index))
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root, ())
+    return slots
+
+
+def _load(kind: Kind, path: str, text: str) -> Any:
+    """The parsed document; an unreadable one is an error located at the parser's line."""
+    try:
+        if kind == "toml":
+            return tomllib.loads(text)
+        if kind == "json":
+            # NaN would never equal itself in the after-edit check; keep such constants as their text.
+            return json.loads(text, parse_constant=str)
+        return yaml.safe_load(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_ERROR.fullmatch(str(exc))
+        message = match["msg"] if match else str(exc)
+        line = match["line"] if match and match["line"] else str(text.count("\n") + 1)
+    except json.JSONDecodeError as exc:
+        message, line = exc.msg, str(exc.lineno)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        message = getattr(exc, "problem", None) or str(exc)
+        line = str(mark.line + 1) if mark is not None else "1"
+    msg = f"{path}:{line}: invalid {kind.upper()}: {message}; fix the file (releasekit reads it to change the version)"
+    raise VersionFileError(msg)
+
+
+class _Document:
+    """A TOML, JSON or YAML file: its text, its data, and where each value is written."""
+
+    def __init__(self, kind: Kind, path: str, text: str) -> None:
+        # tomllib and json refuse a byte order mark; set it aside and put it back on write.
+        self.bom = "\ufeff" if text.startswith("\ufeff") else ""
+        self.kind, self.path, self.text = kind, path, text[len(self.bom) :]
+        self.data = _load(kind, path, self.text)
+        try:
+            self.slots = _yaml_slots(self.text) if kind == "yaml" else _Scanner(self.text, kind).scan()
+        except _ScanError as exc:
+            msg = f"{path}:{_line(self.text, exc.args[0])}: releasekit could not follow this {kind.upper()}; {_BUG}"
+            raise VersionFileError(msg) from exc
+
+    def get(self, path: KeyPath) -> tuple[bool, Any]:
+        data = self.data
+        for part in path:
+            in_dict = isinstance(data, dict) and part in data
+            in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+            if not (in_dict or in_list):
+                return False, None
+            data = data[part]
+        return True, data
+
+    def string(self, path: KeyPath) -> tuple[str, int]:
+        """The string at `path` and its line; an error if it is missing or not a string."""
+        found, value = self.get(path)
+        if not found:
+            raise VersionFileError(f"{self.path}: no key '{_shown(path)}'; {_FIX}")
+        slot = self.slots.get(path)
+        if isinstance(value, str) and slot is not None and slot.string:
+            return value, _line(self.text, slot.start)
+        starts = [s.start for p, s in self.slots.items() if p[: len(path)] == path]
+        where = (f"{self.path}:{_line(self.text, min(starts))}" if starts else self.path) + f": '{_shown(path)}'"
+        if isinstance(value, str):  # only YAML has strings without a string slot
+            msg = f"{where} is a YAML alias or block scalar (| or >); write the version itself there, on one line"
+        elif self.kind == "toml" and value == {"workspace": True}:
+            msg = (
+                f"{where} is inherited from the workspace ({{ workspace = true }}); declare the workspace's "
+                "Cargo.toml with `toml: workspace.package.version` in versioning.files instead"
+            )
+        else:
+            msg = f"{where} is {_describe(self.kind, value)}, not a string; {_FIX}"
+        raise VersionFileError(msg)
+
+    def replace(self, edits: Sequence[tuple[KeyPath, str]]) -> str:
+        """The whole text with the strings at these paths replaced, after checking that nothing else changed."""
+        text = self.text
+        for slot, new in sorted(((self.slots[p], new) for p, new in edits), key=lambda e: -e[0].start):
+            text = text[: slot.start] + new + text[slot.end :]
+        expected = copy.deepcopy(self.data)
+        for path, new in edits:
+            parent = expected
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1]] = new
+        try:
+            same = _load(self.kind, self.path, text) == expected
+        except VersionFileError:
+            same = False
+        if not same:
+            keys = ", ".join(f"'{_shown(p)}'" for p, _ in edits)
+            msg = f"{self.path}: the edit of {keys} would change more than the version; {_BUG}"
+            raise VersionFileError(msg)
+        return self.bom + text
+
+
+def _describe(kind: Kind, value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return _CONTAINER[kind] if isinstance(value, dict) else "an array"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"a number ({value!r}; quote it)"
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
+# --- regex ----------------------------------------------------------------------------------------------------
+
+
+def _regex_span(path: str, text: str, pattern: str) -> tuple[int, int]:
+    """The span of the `version` group of the one match of `pattern` (multi-line mode)."""
+    try:
+        regex = re.compile(pattern, re.MULTILINE)
+    except re.error as exc:
+        raise VersionFileError(f"{path}: invalid regex {pattern!r} ({exc}); {_FIX}") from exc
+    if "version" not in regex.groupindex:
+        raise VersionFileError(f"{path}: regex {pattern!r} has no group (?P<version>...); {_FIX}")
+    # `$` in multi-line mode matches only before "\n", so a CRLF file (git's autocrlf on Windows) would never
+    # match `...$`. Match on the text with LF line ends and map the positions back.
+    crlf = [m.start() - n for n, m in enumerate(re.finditer("\r\n", text))]
+
+    def original(index: int) -> int:
+        return index + bisect_left(crlf, index)
+
+    matches = list(regex.finditer(text.replace("\r\n", "\n")))
+    lines = [_line(text, original(m.start())) for m in matches]
+    where = f"{path}:{lines[0]}" if lines else path
+    if len(matches) != 1:
+        found = f"{len(matches)} times (lines {', '.join(map(str, lines))})" if matches else "nothing"
+        msg = f"{where}: regex {pattern!r} matches {found}; it must match exactly once: {_FIX}"
+        raise VersionFileError(msg)
+    start, end = matches[0].span("version")
+    if start < 0:
+        msg = f"{where}: regex {pattern!r} matches, but its group 'version' captures nothing; {_FIX}"
+        raise VersionFileError(msg)
+    return original(start), original(end)
+
+
+# --- the plan -------------------------------------------------------------------------------------------------
+
+
+def _declared(vf: VersionFile) -> tuple[Kind | Literal["regex"], str]:
+    for kind in ("toml", "json", "yaml", "regex"):
+        key = getattr(vf, kind)
+        if key is not None:
+            return kind, key
+    raise VersionFileError(f"{vf.path}: give one of toml, json, yaml or regex to say where the version is; {_FIX}")
+
+
+def _read(root: Path, path: str) -> str:
+    file = root / path
+    if not file.is_file():
+        raise VersionFileError(f"{path}: not found; {_FIX}")
+    try:
+        # newline="" keeps CRLF line ends as they are.
+        with file.open(encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8 so releasekit can edit it"
+        raise VersionFileError(msg) from exc
+
+
+def read_current(root: Path, vf: VersionFile) -> tuple[str, int]:
+    """The version text at the declared location of `vf`, and its 1-based line."""
+    kind, key = _declared(vf)
+    text = _read(root, vf.path)
+    if kind == "regex":
+        start, end = _regex_span(vf.path, text, key)
+        return text[start:end], _line(text, start)
+    return _Document(kind, vf.path, text).string(tuple(key.split(".")))
+
+
+def plan_bumps(root: Path, files: Sequence[VersionFile], version: semver.Version) -> list[FileChange]:
+    """The edits that write `version` into every declared file and the lock files that repeat it, in declared
+    order, each lock file right after the file it follows. Files already at `version` are left out (but must
+    still hold the version where declared). A file named twice gets its second edit on top of the first."""
+    texts: dict[str, str] = {}
+    changes: list[FileChange] = []
+
+    def text_of(path: str) -> str:
+        return texts[path] if path in texts else _read(root, path)
+
+    for vf in files:
+        kind, key = _declared(vf)
+        try:
+            new = format_version(version, vf.effective_format)
+        except VersionError as exc:
+            raise VersionFileError(f"{vf.path}: {exc}") from exc
+        text = text_of(vf.path)
+        planned: list[FileChange | None] = []
+        if kind == "regex":
+            planned.append(_regex_change(vf.path, text, key, new))
+        else:
+            document = _Document(kind, vf.path, text)
+            path = tuple(key.split("."))
+            planned.append(_change(document, [path], new, f"{kind} {key}"))
+            name = PurePosixPath(vf.path).name
+            if kind == "toml" and key == "package.version" and name == "Cargo.toml":
+                planned.append(_cargo_lock_change(root, vf.path, document, new, text_of))
+            if kind == "json" and key == "version" and name == "package.json":
+                planned.extend(_npm_lock_changes(root, vf.path, new, text_of))
+        for change in planned:
+            if change is not None:
+                changes.append(change)
+                texts[change.path] = change.after
+    return changes
+
+
+def _change(document: _Document, paths: Sequence[KeyPath], new: str, reason: str) -> FileChange | None:
+    found = [(path, *document.string(path)) for path in paths]
+    edits = [(path, new) for path, old, _ in found if old != new]
+    if not edits:
+        return None
+    _, old, line = next(f for f in found if f[1] != new)
+    full = document.bom + document.text
+    return FileChange(document.path, full, document.replace(edits), old, new, line, reason)
+
+
+def _regex_change(path: str, text: str, pattern: str, new: str) -> FileChange | None:
+    start, end = _regex_span(path, text, pattern)
+    if text[start:end] == new:
+        return None
+    after = text[:start] + new + text[end:]
+    # The bug guard: the same regex must find the new version, once, where the old one was.
+    if _regex_span(path, after, pattern) != (start, start + len(new)):
+        raise VersionFileError(f"{path}: after the edit regex {pattern!r} no longer finds the version; {_BUG}")
+    return FileChange(path, text, after, text[start:end], new, _line(text, start), "regex")
+
+
+def _cargo_lock_change(
+    root: Path, manifest: str, document: _Document, new: str, text_of: Callable[[str], str]
+) -> FileChange | None:
+    """The crate's own entry in the nearest Cargo.lock (a workspace keeps one lock at its root)."""
+    found, crate = document.get(("package", "name"))
+    if not found or not isinstance(crate, str):
+        return None
+    parts = PurePosixPath(manifest).parent.parts
+    nearest = ("/".join((*parts[:depth], "Cargo.lock")) for depth in range(len(parts), -1, -1))
+    lock = next((candidate for candidate in nearest if (root / candidate).is_file()), None)
+    if lock is None:
+        return None
+    lock_document = _Document("toml", lock, text_of(lock))
+    _, packages = lock_document.get(("package",))
+    # The crate being released is the entry without a `source`: registry and git packages of the same name
+    # (another version of it pulled in as a dependency) have one.
+    entries = [
+        index
+        for index, entry in enumerate(packages if isinstance(packages, list) else [])
+        if isinstance(entry, dict) and entry.get("name") == crate and "source" not in entry
+    ]
+    if len(entries) != 1:
+        return None
+    return _change(lock_document, [("package", entries[0], "version")], new, f"Cargo.lock entry for crate {crate!r}")
+
+
+def _npm_lock_changes(root: Path, manifest: str, new: str, text_of: Callable[[str], str]) -> list[FileChange | None]:
+    """package-lock.json and npm-shrinkwrap.json repeat the version at the top and as packages[""].version."""
+    changes: list[FileChange | None] = []
+    for name in ("package-lock.json", "npm-shrinkwrap.json"):
+        lock = str(PurePosixPath(manifest).with_name(name))
+        if not (root / lock).is_file():
+            continue
+        document = _Document("json", lock, text_of(lock))
+        # lockfileVersion 1 has no `packages`; lockfileVersion 3 may omit the top-level `version`.
+        paths: list[KeyPath] = [p for p in (("version",), ("packages", "", "version")) if document.get(p)[0]]
+        if paths:
+            reason = f"{name} " + " and ".join(_shown(p) for p in paths)
+            changes.append(_change(document, paths, new, reason))
+    return changes
