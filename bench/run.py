@@ -5,8 +5,10 @@
 2. `releasekit workflows` on synthetic configs of 10, 100 and 1,000 workflows (target: 1,000 in under 2 s, linear).
 3. The sandbox, in its own process (bench/sandbox.py): PyGithub round trips on loopback (target: under 5 ms median)
    and a 1 GiB release asset upload (target: the server's peak RSS under 100 MB).
+4. `releasekit release` end to end on examples/fluxion (bench/release.py): the tool's own overhead beyond git, the
+   build and the waiting (target: under 1 s), and the API requests per step.
 
-`--only check|scale|sandbox` (repeatable) runs some of them. Prints Markdown tables for BENCHMARKS.md; exits 1 if
+`--only check|scale|sandbox|release` (repeatable) runs some of them. Prints Markdown tables for BENCHMARKS.md; exits 1 if
 a target is missed.
 """
 
@@ -23,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import release
 import sandbox
 
 REPO = Path(__file__).resolve().parents[1]
@@ -134,7 +137,12 @@ def scale(work: Path) -> list[str]:
     return []
 
 
-SECTIONS: dict[str, Callable[[Path], list[str]]] = {"check": check, "scale": scale, "sandbox": sandbox.run}
+SECTIONS: dict[str, Callable[[Path], list[str]]] = {
+    "check": check,
+    "scale": scale,
+    "sandbox": sandbox.run,
+    "release": release.run,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

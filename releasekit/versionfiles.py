@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import semver
 import yaml
@@ -104,8 +104,8 @@ class _Scanner:
     # Line breaks end statements in TOML, but in text tomllib accepted they can be skipped like spaces.
     _BLANK = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
 
-    def __init__(self, text: str, kind: Kind) -> None:
-        self.text, self.pos, self.json = text, 0, kind == "json"
+    def __init__(self, text: str, kind: Kind, path: str) -> None:
+        self.text, self.pos, self.json, self.path = text, 0, kind == "json", path
         self.slots: dict[KeyPath, _Slot] = {}
         self.arrays: dict[KeyPath, int] = {}  # array of tables -> index of its last [[table]]
 
@@ -151,14 +151,18 @@ class _Scanner:
     def _match(self, pattern: re.Pattern[str]) -> re.Match[str]:
         match = pattern.match(self.text, self.pos)
         if match is None:
-            raise _ScanError(self.pos)
+            self._lost()
         return match
 
     def _expect(self, token: str) -> None:
         self._skip()
         if not self.text.startswith(token, self.pos):
-            raise _ScanError(self.pos)
+            self._lost()
         self.pos += len(token)
+
+    def _lost(self) -> NoReturn:
+        kind = "JSON" if self.json else "TOML"
+        raise VersionFileError(f"{self.path}:{_line(self.text, self.pos)}: could not follow this {kind}; {_BUG}")
 
     def _key(self) -> KeyPath:
         parts: list[str | int] = []
@@ -211,10 +215,6 @@ class _Scanner:
             if self.text[self.pos : self.pos + 1] == ",":
                 self.pos += 1
         self._expect(close)
-
-
-class _ScanError(Exception):
-    """The scanner lost its way at index args[0]."""
 
 
 def _yaml_slots(text: str) -> dict[KeyPath, _Slot]:
@@ -281,20 +281,15 @@ class _Document:
         self.bom = "\ufeff" if text.startswith("\ufeff") else ""
         self.kind, self.path, self.text = kind, path, text[len(self.bom) :]
         self.data = _load(kind, path, self.text)
-        try:
-            self.slots = _yaml_slots(self.text) if kind == "yaml" else _Scanner(self.text, kind).scan()
-        except _ScanError as exc:
-            msg = f"{path}:{_line(self.text, exc.args[0])}: releasekit could not follow this {kind.upper()}; {_BUG}"
-            raise VersionFileError(msg) from exc
+        self.slots = _yaml_slots(self.text) if kind == "yaml" else _Scanner(self.text, kind, path).scan()
 
     def get(self, path: KeyPath) -> tuple[bool, Any]:
         data = self.data
-        for part in path:
-            in_dict = isinstance(data, dict) and part in data
-            in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
-            if not (in_dict or in_list):
-                return False, None
-            data = data[part]
+        try:
+            for part in path:
+                data = data[part]  # paths hold names and list indexes, never an index into a string
+        except (KeyError, IndexError, TypeError):
+            return False, None
         return True, data
 
     def string(self, path: KeyPath) -> tuple[str, int]:
@@ -341,11 +336,9 @@ class _Document:
 
 
 def _describe(kind: Kind, value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return _CONTAINER[kind] if isinstance(value, dict) else "an array"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return f"a number ({value!r}; quote it)"
-    return "null" if value is None else f"a {type(value).__name__}"
+    return {dict: _CONTAINER[kind], list: "an array", type(None): "null"}.get(type(value), f"a {type(value).__name__}")
 
 
 # --- regex ----------------------------------------------------------------------------------------------------
@@ -456,8 +449,7 @@ def _change(document: _Document, paths: Sequence[KeyPath], new: str, reason: str
     if not edits:
         return None
     _, old, line = next(f for f in found if f[1] != new)
-    full = document.bom + document.text
-    return FileChange(document.path, full, document.replace(edits), old, new, line, reason)
+    return FileChange(document.path, document.bom + document.text, document.replace(edits), old, new, line, reason)
 
 
 def _regex_change(path: str, text: str, pattern: str, new: str) -> FileChange | None:

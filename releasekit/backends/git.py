@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +36,13 @@ class Git:
         self.root = root
         self.remote = remote
         self.calls = 0
+        self.seconds = 0.0  # time spent in git itself, for `RELEASEKIT_TIMINGS`
 
     def run(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARS}
         env["GIT_TERMINAL_PROMPT"] = "0"  # a release must never hang on a credential prompt
         self.calls += 1
+        started = time.perf_counter()
         try:
             proc = subprocess.run(
                 ["git", "-C", str(self.root), *args],
@@ -55,6 +58,8 @@ class Git:
             raise GitError("git is not installed (or not on PATH); install git and run again") from None
         except subprocess.TimeoutExpired:
             raise GitError(f"`git {' '.join(args)}` did not finish within {timeout:g} s") from None
+        finally:
+            self.seconds += time.perf_counter() - started
         if check and proc.returncode != 0:
             raise GitError(f"`git {' '.join(args)}` failed: {_last_lines(proc.stderr or proc.stdout)}")
         return proc

@@ -7,7 +7,7 @@ import argparse
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from releasekit.errors import ReleasekitError, UsageError
 
@@ -53,11 +53,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+# What RELEASEKIT_TIMINGS=1 reports at the end: where the time went (bench/release.py reads it).
+_TIMINGS: dict[str, Any] = {}
+
+
+def _timings(git: Git, total: float) -> str:
+    from collections import Counter
+
+    build = _TIMINGS.get("build", 0.0)
+    waited = _TIMINGS.get("waited", 0.0)
+    requests: Counter[str] = Counter()
+    for counter in (_TIMINGS.get("api"), _TIMINGS.get("api-drive")):
+        if counter:
+            requests.update(counter)
+    own = total - git.seconds - build - waited
+    calls = ", ".join(f"{m} {n}" for m, n in sorted(requests.items())) or "none"
+    return (
+        f"timings: total {total:.3f} s = git {git.seconds:.3f} s ({git.calls} calls) + build {build:.3f} s "
+        f"+ waiting {waited:.3f} s + releasekit {own:.3f} s; GitHub API requests: {sum(requests.values())} ({calls})"
+    )
+
+
 def _say(label: str, text: str) -> None:
     print(f"  {label:<10} {text}", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    git_used: list[Git] = []
+    try:
+        return _run(args, git_used)
+    finally:
+        if os.environ.get("RELEASEKIT_TIMINGS") and git_used:
+            import sys
+
+            print(_timings(git_used[0], time.perf_counter() - started), file=sys.stderr)
+
+
+def _run(args: argparse.Namespace, git_used: list[Git]) -> int:
     from releasekit.backends.git import Git
     from releasekit.config.loader import load
     from releasekit.journal import Journal, JournalError, release_lock
@@ -66,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--poll and --timeout must be positive")
     located = load(Path(args.directory) / args.config)
     git = Git(located.root)
+    git_used.append(git)
     if git.toplevel() is None:
         raise ReleasekitError(f"{located.root} is not a git repository; a release needs one (with an `origin`)")
     if git.remote_url() is None:
@@ -140,7 +174,7 @@ def _plan_and_check(args: argparse.Namespace, located: Located, git: Git) -> tup
     remote_tags = git.remote_tags()
     tags = sorted({*git.tags(), *(ref.removeprefix("refs/tags/") for ref in remote_tags)})
     latest = latest_release(tags, fmt)
-    version = resolve_target(args.version, latest[1] if latest else None, args.pre)
+    version = resolve_target(args.version, latest[1] if latest else None, args.pre, tag_format=fmt)
     tag = tag_for(version, fmt)
     previous = latest[0] if latest else None
     subjects = git.subjects(previous if previous and git.tag_commit(previous) else None)
@@ -187,7 +221,11 @@ def _plan_and_check(args: argparse.Namespace, located: Located, git: Git) -> tup
         ),
         remote_tags=remote_tags,
     )
-    return plan, preflight.run_checks(ctx, _verdict)
+    verdicts = preflight.run_checks(ctx, _verdict)
+    _TIMINGS["build"] = ctx.build_seconds
+    if gh_holder:
+        _TIMINGS["api"] = gh_holder[0].requests
+    return plan, verdicts
 
 
 def _verdict(v: Verdict) -> None:
@@ -257,7 +295,11 @@ def _drive(
         journal.save(git_dir)
         _say("run", f"{workflow} run {found.id} started by {journal.tag}: {found.html_url}")
     failpoint("run")
-    result = follow(gh, journal.run_id, clock=clock, timeout=args.timeout * 60, display=display_for())
+    _TIMINGS["api-drive"] = gh.requests
+    try:
+        result = follow(gh, journal.run_id, clock=clock, timeout=args.timeout * 60, display=display_for())
+    finally:
+        _TIMINGS["waited"] = clock.waited
     if not result.ok:
         print(f"The release workflow failed ({result.run.conclusion}): {result.run.html_url}")
         for job in result.failed_jobs:

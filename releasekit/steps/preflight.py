@@ -10,6 +10,7 @@ import io
 import subprocess
 import tarfile
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ class Context:
     github: Callable[[], GitHub]  # created on first use: a token problem is a verdict, not a crash
     options: Options
     remote_tags: dict[str, str] = field(default_factory=dict)
+    build_seconds: float = 0.0
 
 
 def workflows_up_to_date(ctx: Context) -> Verdict:
@@ -220,11 +222,14 @@ def package(ctx: Context) -> Verdict:
         for change in ctx.plan.changes:
             (tree / change.path).parent.mkdir(parents=True, exist_ok=True)
             (tree / change.path).write_text(change.after, encoding="utf-8", newline="")
+        started = time.perf_counter()
         try:
             built = build(tree / python.path, Path(scratch) / "dist", isolation=ctx.options.build_isolation)
             twine_check(built)
         except PackageError as exc:
             return Verdict("package", False, str(exc), f"fix the package in {python.path}, commit, and run again")
+        finally:
+            ctx.build_seconds += time.perf_counter() - started
         names = ", ".join(p.name for p in built)
     from releasekit.backends.index import project_metadata
 

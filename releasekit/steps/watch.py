@@ -39,8 +39,12 @@ class Clock:
     """Time as the watcher sees it (tests and benchmarks pass a faster poll, never a fake clock)."""
 
     poll: float = 5.0
-    sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
+    waited: float = 0.0  # seconds spent waiting for GitHub, for `RELEASEKIT_TIMINGS`
+
+    def sleep(self, seconds: float) -> None:
+        self.waited += seconds
+        time.sleep(seconds)
 
 
 def find_run(
