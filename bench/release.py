@@ -112,7 +112,7 @@ def run(work: Path) -> list[str]:
     print()
     print("| release | total | git (calls) | build + twine check | waiting for GitHub | releasekit's own |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for version, row in zip(VERSIONS, rows):
+    for version, row in zip(VERSIONS, rows, strict=True):
         print(
             f"| {version} | {row['total']:.2f} s | {row['git']:.2f} s ({row['calls']:.0f}) | {row['build']:.2f} s "
             f"| {row['waiting']:.2f} s | **{row['own']:.2f} s** |"

@@ -8,8 +8,8 @@
 4. `releasekit release` end to end on examples/fluxion (bench/release.py): the tool's own overhead beyond git, the
    build and the waiting (target: under 1 s), and the API requests per step.
 
-`--only check|scale|sandbox|release` (repeatable) runs some of them. Prints Markdown tables for BENCHMARKS.md; exits 1 if
-a target is missed.
+`--only check|scale|sandbox|release` (repeatable) runs some of them. Prints Markdown tables for BENCHMARKS.md;
+exits 1 if a target is missed.
 """
 
 from __future__ import annotations

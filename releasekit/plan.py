@@ -79,15 +79,24 @@ def release_workflow(config: Config) -> str | None:
     return tagged[0][1].file_name(tagged[0][0]) if tagged else None
 
 
-def publishes(config: Config, version: semver.Version) -> tuple[str, ...]:
+def publishes(config: Config, version: semver.Version, index_override: str | None = None) -> tuple[str, ...]:
+    """What the release workflow will publish, for people (the plan and `--dry-run`)."""
     from releasekit.version import format_version
 
     out: list[str] = []
     python = config.publish.python
     if python is not None:
-        where = "PyPI by trusted publishing" if python.index == "pypi" else python.index
+        if index_override:
+            where = f"{index_override} (RELEASEKIT_INDEX_URL)"
+        else:
+            where = "PyPI by trusted publishing" if python.index == "pypi" else python.index
         out.append(f"Python sdist and wheel of {python.path} at {format_version(version, 'pep440')}, to {where}")
-    out += [f"assets matching {pattern}" for pattern in config.publish.assets]
+    key = next((k for k, wf in config.workflows.items() if wf.file_name(k) == release_workflow(config)), None)
+    builds = key is not None and bool(config.workflows[key].steps.get("build"))
+    if builds:
+        out += [f"assets matching {pattern}" for pattern in config.publish.assets]
+    elif config.publish.assets:
+        out.append("not the publish.assets: this workflow has no `build` steps (release-full builds and attaches them)")
     out.append("SHA256SUMS of the assets")
     return tuple(out)
 

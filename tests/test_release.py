@@ -109,7 +109,7 @@ def _expect_preflight_failure(scene: Scene, needle: str, *args: str, env: dict[s
     before = scene.state()
     proc = scene.release("1.4.0", *FAST, *args, env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "preflight checks failed" in proc.stderr and "nothing was changed" in proc.stderr
+    assert "preflight check" in proc.stderr and "failed" in proc.stderr and "nothing was changed" in proc.stderr
     assert needle in proc.stdout, proc.stdout
     assert "Traceback" not in proc.stderr
     assert scene.state() == before
@@ -148,7 +148,7 @@ def test_behind_origin(scene: Scene, tmp_path: Path) -> None:
     scene.git("commit", "-q", "--allow-empty", "-m", "fix: later")
     scene.git("push", "-q", "origin", "main")
     scene.git("reset", "-q", "--hard", "HEAD~1")
-    _expect_preflight_failure(scene, "1 commits behind origin/main")
+    _expect_preflight_failure(scene, "1 commit behind origin/main")
 
 
 def test_no_token(scene: Scene) -> None:

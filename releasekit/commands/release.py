@@ -133,7 +133,7 @@ def _run(args: argparse.Namespace, git_used: list[Git]) -> int:
             print()
             print(plan.describe(), end="")
             if failed:
-                print(f"\nThe release would stop: {len(failed)} preflight checks failed.")
+                print(f"\nThe release would stop: {len(failed)} preflight check(s) failed.")
                 return 1
             print("\nDry run: nothing was changed.")
             return 0
@@ -141,7 +141,8 @@ def _run(args: argparse.Namespace, git_used: list[Git]) -> int:
             from releasekit.steps.preflight import PreflightError
 
             names = ", ".join(v.name for v in failed)
-            raise PreflightError(f"{len(failed)} preflight checks failed ({names}); nothing was changed")
+            checks = "check" if len(failed) == 1 else "checks"
+            raise PreflightError(f"{len(failed)} preflight {checks} failed ({names}); nothing was changed")
         from releasekit.journal import now
 
         journal = Journal(
@@ -196,7 +197,7 @@ def _plan_and_check(args: argparse.Namespace, located: Located, git: Git) -> tup
         message=config.release.commit_message.replace("{version}", str(version)),
         sign=config.release.sign_tags,
         workflow=planning.release_workflow(config),
-        publishes=planning.publishes(config, version),
+        publishes=planning.publishes(config, version, os.environ.get("RELEASEKIT_INDEX_URL")),
         changelog_source=log_source,
     )
     print(f"releasekit release {version} ({plan.repository}; latest release {previous or 'none'})")

@@ -126,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
             except IndexStartError as exc:
                 raise ReleasekitError(str(exc)) from None
         hub.start()
-        _announce(hub, lines, index.twine_env() if index else None, len(rules))
+        _announce(hub, lines, {**index.twine_env(), "RELEASEKIT_INDEX_URL": index.url} if index else None, len(rules))
         _serve_until_stopped(hub)
     finally:
         if index is not None:
@@ -172,7 +172,8 @@ def _announce(hub: Sandbox, repos: list[str], twine: dict[str, str] | None, rule
     print(f"  export GITHUB_API_URL={hub.api_url}")
     print(f"  export GITHUB_TOKEN={hub.token}")
     if twine:
-        print("  " + " ".join(f"export {k}={v}" for k, v in twine.items()))
+        for key, value in twine.items():
+            print(f"  export {key}={value}")
     print()
     print("Repositories (push to them with git; the pushes start workflow runs as on GitHub):")
     for line in repos:

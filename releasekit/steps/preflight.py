@@ -75,7 +75,7 @@ def clean_tree(ctx: Context) -> Verdict:
         return Verdict(
             "working tree",
             False,
-            f"{len(dirty)} uncommitted changes: {shown}",
+            f"{_count(len(dirty), 'uncommitted change')}: {shown}",
             "commit them, or set them aside with `git stash --include-untracked`",
         )
     return Verdict("working tree", True, "clean")
@@ -112,12 +112,12 @@ def in_sync(ctx: Context) -> Verdict:
             "`git pull --rebase`",
         )
     if behind:
-        return Verdict("origin", False, f"{behind} commits behind origin/{branch}", "`git pull --ff-only`")
+        return Verdict("origin", False, f"{_count(behind, 'commit')} behind origin/{branch}", "`git pull --ff-only`")
     if ahead:
         return Verdict(
             "origin",
             False,
-            f"{ahead} commits not pushed to origin/{branch}: CI has not tested them",
+            f"{_count(ahead, 'commit')} not pushed to origin/{branch}: CI has not tested them",
             f"`git push origin {branch}`, wait for CI, then release",
         )
     return Verdict("origin", True, f"in sync with origin/{branch} at {ctx.status.head[:12]}")
@@ -205,6 +205,10 @@ def ci_green(ctx: Context) -> Verdict:
     return Verdict("ci", True, f"{len(checks)} checks green on {head[:12]}")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def _check_text(check: CiCheck) -> str:
     return f"{check.name} ({check.state}) {check.url}".rstrip()
 
@@ -280,7 +284,7 @@ def run_checks(ctx: Context, report: Callable[[Verdict], None]) -> list[Verdict]
         report(verdict)
     failed = any(not v.ok for v in verdicts)
     for check in COSTLY:
-        name = check.__name__.replace("_", " ")
+        name = {"ci_green": "ci"}.get(check.__name__, check.__name__)
         verdict = Verdict(name, False, "not checked: an earlier check failed", skipped=True) if failed else check(ctx)
         verdicts.append(verdict)
         report(verdict)
