@@ -2,7 +2,9 @@
 
 Copies examples/fluxion to a scratch directory, generates its GitHub Actions workflows from releasekit.yaml, shows
 them, runs the three linters over them (actionlint, check-jsonschema, zizmor), edits one by hand to show that
-`--check` catches it with a diff, regenerates, and cleans up. Needs only Python, git and the test extra.
+`--check` catches it with a diff, regenerates. Then it cuts release 1.4.0 against a local GitHub (the sandbox, also
+the git `origin`) and a local package index: the plan first (`--dry-run`), then the release itself, followed to the
+published GitHub release. It cleans up after itself. Needs only Python, git and the test extra.
 """
 
 from __future__ import annotations
@@ -77,8 +79,47 @@ def main() -> int:
         run([releasekit, "workflows"], project, env=env)
         run([releasekit, "workflows", "--check"], project, env=env)
 
-    step("Done: the scratch copy is removed")
+        release(project, releasekit, env, Path(tmp))
+
+    step("Done: the scratch copy, the sandbox and the index are removed")
     return 0
+
+
+def release(project: Path, releasekit: str, env: dict[str, str], tmp: Path) -> None:
+    from releasekit.sandbox.app import Sandbox
+    from releasekit.sandbox.index import PackageIndex
+
+    step("7. A local GitHub and package index to release to (what `releasekit sandbox --index` runs)")
+    git = ["git", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "config", "user.name", "Release Demo"], cwd=project, check=True)
+    subprocess.run(["git", "config", "user.email", "demo@example.invalid"], cwd=project, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "Fluxion 1.3.2"], cwd=project, check=True)
+    subprocess.run(["git", "tag", "-a", "v1.3.2", "-m", "Release 1.3.2"], cwd=project, check=True)
+    with Sandbox(tmp / "sandbox", job_seconds=1.0, queue_seconds=0.3) as hub, PackageIndex(tmp / "index") as index:
+        hub.create_repo("fluxion-app/fluxion", seed=project)
+        origin = str(hub.remote_url("fluxion-app/fluxion"))
+        subprocess.run(["git", "remote", "add", "origin", origin], cwd=project, check=True)
+        subprocess.run(["git", "fetch", "-q", "origin"], cwd=project, check=True)
+        # The generated release.yml's last job runs `releasekit publish`; in the sandbox it runs for real.
+        publish = f'"{sys.executable}" -m releasekit publish "$GITHUB_REF_NAME" --skip-index --no-build-isolation'
+        hub.script(workflow="release.yml", job="GitHub release", command=publish)
+        print(f"GitHub API: {hub.api_url}   origin: {hub.remote_url('fluxion-app/fluxion')}   index: {index.url}")
+        renv = {**env, **hub.env(), "RELEASEKIT_INDEX_URL": index.url, "PIP_CONFIG_FILE": os.devnull}
+        # No CI has run on this fresh repository, and the example's build backend is in this environment.
+        flags = ["--skip-ci-check", "--no-build-isolation"]
+
+        step("8. The plan: every check first, then each file's diff, the commit, tag, push and run; nothing changes")
+        run([releasekit, "release", "1.4.0", "--dry-run", *flags], project, env=renv)
+
+        step("9. Cut release 1.4.0: bump, changelog, commit, tag, atomic push, then follow the run to the release")
+        run([releasekit, "release", "1.4.0", *flags, "--poll", "0.5"], project, env=renv)
+        run(["git", "log", "--oneline", "--decorate", "-2"], project)
+
+        step("10. Bad input fails before anything changes")
+        run([releasekit, "release", "1.4"], project, expect=2, env=renv)
+        run([releasekit, "release", "1.3.0", *flags], project, expect=2, env=renv)
 
 
 if __name__ == "__main__":
