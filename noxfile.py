@@ -31,7 +31,7 @@ def workflows(session: nox.Session) -> None:
     session.run("releasekit", "workflows", *session.posargs)
 
 
-@nox.session
+@nox.session(default=False)
 def release(session: nox.Session) -> None:
     """Cut a release of releasekit itself: `nox -s release -- 0.2.0` (docs/commands/release.md)."""
     session.install("-e", ".")

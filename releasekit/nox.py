@@ -21,13 +21,14 @@ def workflows(session: nox.Session) -> None:
     _releasekit(session, "workflows")
 
 
-@nox.session(python=False)
+# Never run by a bare `nox`: a release happens only when asked for by name.
+@nox.session(python=False, default=False)
 def release(session: nox.Session) -> None:
     """Cut a release: `nox -s release -- 1.4.0` (or minor, patch, ...; `-- --dry-run 1.4.0` to see the plan)."""
     _releasekit(session, "release")
 
 
-@nox.session(python=False)
+@nox.session(python=False, default=False)
 def publish(session: nox.Session) -> None:
     """Publish a tagged version: `nox -s publish -- v1.4.0` (what the release workflow runs)."""
     _releasekit(session, "publish")

@@ -11,13 +11,14 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 import semver
 import yaml
 
 from releasekit.config.model import VersionFile
 from releasekit.errors import ReleasekitError
+from releasekit.locate import KeyPath, Kind, LocateError, find_slots
 from releasekit.version import VersionError, format_version
 
 if sys.version_info >= (3, 11):
@@ -26,9 +27,6 @@ else:
     import tomli as tomllib
 
 __all__ = ["FileChange", "VersionFileError", "plan_bumps", "read_current"]
-
-KeyPath = tuple[str | int, ...]
-Kind = Literal["toml", "json", "yaml"]
 
 _FIX = "fix versioning.files in releasekit.yaml"
 _BUG = "this is a releasekit bug, please report it (nothing was written)"
@@ -80,176 +78,6 @@ def _shown(path: KeyPath) -> str:
     return shown
 
 
-# --- where values sit in the text ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Slot:
-    """Where a value is written: for a string, the characters between its quotes."""
-
-    start: int
-    end: int
-    string: bool
-
-
-class _Scanner:
-    """Where each value of a TOML or JSON document sits (a JSON document reads as one TOML value, with `:` for
-    `=`). It runs only on text the real parser accepted, so it can be lenient: it tells strings, comments, arrays
-    and tables apart, and the check after each edit catches any slip."""
-
-    _BARE = re.compile(r"[A-Za-z0-9_-]+")
-    # (?!") lets a multi-line string end in quotes of its own: """a""""" holds a"".
-    _STRING = re.compile(r'"""(?:\\.|[^\\])*?"""(?!")|\'\'\'[\s\S]*?\'\'\'(?!\')|"(?:\\.|[^"\\])*"|\'[^\']*\'')
-    _SCALAR = re.compile(r"[^,\]}#\r\n]*[^,\]}#\r\n \t]")
-    # Line breaks end statements in TOML, but in text tomllib accepted they can be skipped like spaces.
-    _BLANK = re.compile(r"(?:[ \t\r\n]|#[^\n]*)*")
-
-    def __init__(self, text: str, kind: Kind, path: str) -> None:
-        self.text, self.pos, self.json, self.path = text, 0, kind == "json", path
-        self.slots: dict[KeyPath, _Slot] = {}
-        self.arrays: dict[KeyPath, int] = {}  # array of tables -> index of its last [[table]]
-
-    def scan(self) -> dict[KeyPath, _Slot]:
-        if self.json:
-            self._value(())
-            return self.slots
-        table: KeyPath = ()
-        while self._skip() < len(self.text):
-            start = self.pos
-            if self.text.startswith("[[", start):
-                self.pos += 2
-                name = self._key()
-                array = (*self._resolve(name[:-1]), name[-1])
-                self.arrays[array] = self.arrays.get(array, -1) + 1
-                table = (*array, self.arrays[array])
-                self._expect("]]")
-            elif self.text.startswith("[", start):
-                self.pos += 1
-                table = self._resolve(self._key())
-                self._expect("]")
-            else:
-                key = self._key()
-                self._expect("=")
-                self._value((*table, *key))
-                continue
-            self.slots.setdefault(table, _Slot(start, start, string=False))
-        return self.slots
-
-    def _resolve(self, name: KeyPath) -> KeyPath:
-        # `[a.b]` after `[[a]]` is a table in the last element of the array `a`.
-        resolved: KeyPath = ()
-        for part in name:
-            resolved = (*resolved, part)
-            if resolved in self.arrays:
-                resolved = (*resolved, self.arrays[resolved])
-        return resolved
-
-    def _skip(self) -> int:
-        self.pos = self._match(self._BLANK).end()
-        return self.pos
-
-    def _match(self, pattern: re.Pattern[str]) -> re.Match[str]:
-        match = pattern.match(self.text, self.pos)
-        if match is None:
-            self._lost()
-        return match
-
-    def _expect(self, token: str) -> None:
-        self._skip()
-        if not self.text.startswith(token, self.pos):
-            self._lost()
-        self.pos += len(token)
-
-    def _lost(self) -> NoReturn:
-        kind = "JSON" if self.json else "TOML"
-        raise VersionFileError(f"{self.path}:{_line(self.text, self.pos)}: could not follow this {kind}; {_BUG}")
-
-    def _key(self) -> KeyPath:
-        parts: list[str | int] = []
-        while True:
-            self._skip()
-            start = self.pos
-            if self.text[start : start + 1] in ('"', "'"):
-                self._string()
-                raw = self.text[start : self.pos]
-                # Decoded as the real parser does, escapes and all.
-                parts.append(json.loads(raw) if self.json else tomllib.loads(f"k = {raw}")["k"])
-            else:
-                match = self._match(self._BARE)
-                parts.append(match.group())
-                self.pos = match.end()
-            self._skip()
-            if self.json or self.text[self.pos : self.pos + 1] != ".":
-                return tuple(parts)
-            self.pos += 1
-
-    def _string(self) -> tuple[int, int]:
-        """The span between the quotes of the string at pos; moves past it."""
-        match = self._match(self._STRING)
-        quotes = 3 if match.group().startswith(('"""', "'''")) else 1
-        self.pos = match.end()
-        return match.start() + quotes, match.end() - quotes
-
-    def _value(self, path: KeyPath) -> None:
-        self._skip()
-        start = self.pos
-        char = self.text[start : start + 1]
-        if char in ('"', "'"):
-            self.slots[path] = _Slot(*self._string(), string=True)
-            return
-        self.slots[path] = _Slot(start, start, string=False)
-        if char not in ("[", "{"):
-            self.pos = self._match(self._SCALAR).end()
-            return
-        close, index = ("]" if char == "[" else "}"), 0
-        self.pos += 1
-        while self._skip() < len(self.text) and self.text[self.pos] != close:
-            if char == "[":
-                self._value((*path, index))
-                index += 1
-            else:
-                key = self._key()
-                self._expect(":" if self.json else "=")
-                self._value((*path, *key))
-            self._skip()
-            if self.text[self.pos : self.pos + 1] == ",":
-                self.pos += 1
-        self._expect(close)
-
-
-def _yaml_slots(text: str) -> dict[KeyPath, _Slot]:
-    """Where each value of a YAML document sits, from the node marks of yaml.compose."""
-    slots: dict[KeyPath, _Slot] = {}
-    visited: set[int] = set()
-
-    def walk(node: yaml.Node, path: KeyPath) -> None:
-        start, end = node.start_mark.index, node.end_mark.index
-        if id(node) in visited:
-            # An alias: its text is the anchor's, and editing it would change every place that uses the anchor.
-            slots[path] = _Slot(start, start, string=False)
-            return
-        visited.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            inset = 1 if node.style in ("'", '"') else 0  # the slot is what lies between the quotes
-            # Block scalars (| and >) hold a line break the version cannot keep; they count as "not a string".
-            string = node.tag == "tag:yaml.org,2002:str" and node.style in (None, "", "'", '"')
-            slots[path] = _Slot(start + inset, end - inset, string)
-            return
-        slots[path] = _Slot(start, start, string=False)
-        if isinstance(node, yaml.MappingNode):
-            for key, child in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    walk(child, (*path, key.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, child in enumerate(node.value):
-                walk(child, (*path, index))
-
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if root is not None:
-        walk(root, ())
-    return slots
-
-
 def _load(kind: Kind, path: str, text: str) -> Any:
     """The parsed document; an unreadable one is an error located at the parser's line."""
     try:
@@ -281,7 +109,10 @@ class _Document:
         self.bom = "\ufeff" if text.startswith("\ufeff") else ""
         self.kind, self.path, self.text = kind, path, text[len(self.bom) :]
         self.data = _load(kind, path, self.text)
-        self.slots = _yaml_slots(self.text) if kind == "yaml" else _Scanner(self.text, kind, path).scan()
+        try:
+            self.slots = find_slots(self.text, kind)
+        except LocateError as exc:
+            raise VersionFileError(f"{path}:{_line(self.text, exc.index)}: {exc}; {_BUG}") from exc
 
     def get(self, path: KeyPath) -> tuple[bool, Any]:
         data = self.data
