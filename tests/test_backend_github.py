@@ -119,3 +119,15 @@ def test_release_for_tag_finds_drafts(hub: Sandbox) -> None:
     assert found is not None and found.draft
     assert gh.tag_object("v1.0.0") is not None
     assert gh.tag_object("v9.9.9") is None
+
+
+def test_github_enterprise_server_urls(hub: Sandbox, tmp_path: Path) -> None:
+    """GHES serves the API under /api/v3 (GITHUB_API_URL=https://HOST/api/v3); uploads go to /api/uploads."""
+    gh = GitHub(REPO, url=hub.api_url + "/api/v3", token=hub.token, sleep=lambda _s: None)
+    assert gh.repo().full_name == REPO
+    release = gh.create_release("v1.0.0", name="v1.0.0", body="", prerelease=False)
+    asset = tmp_path / "notes.txt"
+    asset.write_text("hello\n")
+    digest = "sha256:" + hashlib.sha256(asset.read_bytes()).hexdigest()
+    assert gh.upload_asset(release, asset, "notes.txt", digest).digest == digest
+    assert gh.update_release(release, draft=False).draft is False

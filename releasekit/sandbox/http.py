@@ -427,7 +427,8 @@ def paginate(request: Request, items: list[Any], base: str) -> tuple[list[Any], 
     def url(number: int) -> str:
         params = {k: v[-1] for k, v in request.query.items()}
         params.update(page=str(number), per_page=str(per_page))
-        return f"{base}{quote(request.path)}?{urlencode(params)}"
+        # The path is still percent-encoded as the client sent it: keep its escapes, do not encode them again.
+        return f"{base}{quote(request.path, safe='/%')}?{urlencode(params)}"
 
     if page < last:
         links += [f'<{url(page + 1)}>; rel="next"', f'<{url(last)}>; rel="last"']

@@ -218,7 +218,15 @@ def package(ctx: Context) -> Verdict:
     python = ctx.located.config.publish.python
     if python is None:
         return Verdict("package", True, "no Python package configured (publish.python)", skipped=True)
-    from releasekit.backends.index import PackageError, build, index_target, twine_check, version_on_index
+    from releasekit.backends.index import (
+        PackageError,
+        build,
+        index_target,
+        project_metadata,
+        twine_check,
+        version_on_index,
+    )
+    from releasekit.version import format_version
 
     with tempfile.TemporaryDirectory(prefix="releasekit-preflight-") as scratch:
         tree = Path(scratch) / "tree"
@@ -235,12 +243,8 @@ def package(ctx: Context) -> Verdict:
         finally:
             ctx.build_seconds += time.perf_counter() - started
         names = ", ".join(p.name for p in built)
-    from releasekit.backends.index import project_metadata
-
     name, _ = project_metadata(ctx.located.root / python.path)
     target = index_target(python.index, ctx.options.index_url)
-    from releasekit.version import format_version
-
     wanted = format_version(ctx.plan.version, "pep440")
     try:
         present = version_on_index(target, name, wanted)
