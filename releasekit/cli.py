@@ -58,6 +58,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _redact(text: str) -> str:
+    """No token reaches the terminal, even quoted back in some tool's error (tokens are never put in messages)."""
+    from releasekit.backends.github import redact  # only when there is an error to print
+
+    return redact(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     chosen = next((a for a in argv if a in COMMANDS), None)
@@ -66,12 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = module.run(args)
     except ReleasekitError as exc:
-        print(
-            f"releasekit {args.command}: error: {exc}"
-            if "\n" not in str(exc)
-            else f"releasekit {args.command}: error:\n{exc}",
-            file=sys.stderr,
-        )
+        text = _redact(str(exc))
+        separator = "\n" if "\n" in text else " "
+        print(f"releasekit {args.command}: error:{separator}{text}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"releasekit {args.command}: interrupted", file=sys.stderr)
@@ -84,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("RELEASEKIT_DEBUG"):
             raise
         print(
-            f"releasekit {args.command}: internal error: {type(exc).__name__}: {exc}\n"
+            f"releasekit {args.command}: internal error: {type(exc).__name__}: {_redact(str(exc))}\n"
             "This is a bug in releasekit. Run again with RELEASEKIT_DEBUG=1 for the traceback and report it.",
             file=sys.stderr,
         )

@@ -131,3 +131,11 @@ def test_github_enterprise_server_urls(hub: Sandbox, tmp_path: Path) -> None:
     digest = "sha256:" + hashlib.sha256(asset.read_bytes()).hexdigest()
     assert gh.upload_asset(release, asset, "notes.txt", digest).digest == digest
     assert gh.update_release(release, draft=False).draft is False
+
+
+def test_retry_after_is_honoured(hub: Sandbox) -> None:
+    hub.fault("GET", f"/repos/{REPO}", status=429, headers={"retry-after": "2"})
+    waits: list[float] = []
+    gh = GitHub(REPO, url=hub.api_url, token=hub.token, sleep=waits.append)
+    assert gh.repo().full_name == REPO
+    assert waits == [2.0]

@@ -260,3 +260,67 @@ def test_failed_release_run_names_the_failed_job(scenes: Callable[..., Scene]) -
     assert "The release workflow failed (failure)" in proc.stdout
     assert "  build: failure  http" in proc.stdout
     assert "releasekit release --resume" in proc.stdout
+
+
+def test_a_concurrent_release_refuses_while_the_lock_is_held(scene: Scene) -> None:
+    from releasekit.journal import release_lock
+
+    before = scene.state()
+    with release_lock(scene.project / ".git"):
+        proc = scene.release("1.4.0", *FAST)
+    assert proc.returncode == 1
+    assert "another release is running in this repository (pid" in proc.stderr
+    assert scene.state() == before
+
+
+def test_abort_undoes_an_unpushed_release(scene: Scene) -> None:
+    before = scene.state()
+    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": "after-tag"})
+    assert killed.returncode == 86
+    proc = scene.release("--abort")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "deleted local tag v1.4.0" in proc.stdout and "dropped the release commit" in proc.stdout
+    assert scene.state() == before
+    assert not (scene.project / ".git/releasekit/release.json").exists()
+
+
+def test_abort_refuses_once_the_tag_is_public(scene: Scene) -> None:
+    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": "after-push"})
+    assert killed.returncode == 86
+    proc = scene.release("--abort")
+    assert proc.returncode == 1
+    assert "v1.4.0 is already on origin" in proc.stderr and "--resume" in proc.stderr
+
+
+def test_the_job_table_on_a_terminal() -> None:
+    import io
+
+    from releasekit.backends.github import JobInfo, RunInfo
+    from releasekit.steps.watch import TableDisplay, display_for
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    display = display_for(out)
+    assert isinstance(display, TableDisplay)
+    run = RunInfo(
+        1,
+        "Release 1.4.0",
+        ".github/workflows/release.yml",
+        "push",
+        "in_progress",
+        None,
+        "a" * 40,
+        "v1.4.0",
+        "https://x/runs/1",
+        1,
+        "",
+    )
+    job = JobInfo(2, "build", "in_progress", None, "https://x/job/2", None, None)
+    display.update(run, [job])
+    display.update(run, [JobInfo(2, "build", "completed", "success", "https://x/job/2", None, None)])
+    text = out.getvalue()
+    assert "\x1b[3F" in text  # the second table is drawn over the first (3 lines: run, job, elapsed)
+    assert "build  success" in text.rsplit("\x1b[3F", 1)[1]
