@@ -18,10 +18,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from releasekit.backends.records import (
+    AssetInfo,
+    Check,
+    JobInfo,
+    ReleaseInfo,
+    RepoInfo,
+    RunInfo,
+    asset_record,
+    release_record,
+    run_record,
+)
 from releasekit.errors import ReleasekitError
 
 if TYPE_CHECKING:
     from github.Requester import Requester
+
+__all__ = [
+    "AssetInfo",
+    "Check",
+    "Credentials",
+    "GitHub",
+    "GitHubError",
+    "JobInfo",
+    "ReleaseInfo",
+    "RepoInfo",
+    "RunInfo",
+    "TokenRejected",
+    "Unreachable",
+    "api_url",
+    "credentials",
+    "redact",
+]
 
 DEFAULT_API_URL = "https://api.github.com"
 TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
@@ -71,81 +99,6 @@ def redact(text: str, env: Mapping[str, str] | None = None) -> str:
         if len(value) >= 6:
             text = text.replace(value, "***")
     return text
-
-
-@dataclass(frozen=True)
-class RepoInfo:
-    full_name: str
-    default_branch: str
-    html_url: str
-    can_push: bool
-    admin: bool
-
-
-@dataclass(frozen=True)
-class Check:
-    """A check run or a commit status, reduced to what a release needs to know."""
-
-    name: str
-    state: str  # success | failure | pending | neutral | skipped | cancelled | ...
-    url: str
-
-    @property
-    def failed(self) -> bool:
-        return self.state in ("failure", "error", "cancelled", "timed_out", "action_required", "startup_failure")
-
-    @property
-    def pending(self) -> bool:
-        return self.state in ("pending", "queued", "in_progress", "waiting", "requested")
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    id: int
-    name: str
-    path: str
-    event: str
-    status: str
-    conclusion: str | None
-    head_sha: str
-    head_branch: str | None
-    html_url: str
-    run_attempt: int
-    created_at: str
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    id: int
-    name: str
-    status: str
-    conclusion: str | None
-    html_url: str
-    started_at: str | None
-    completed_at: str | None
-
-
-@dataclass(frozen=True)
-class AssetInfo:
-    id: int
-    name: str
-    size: int
-    digest: str | None  # "sha256:<hex>" (GitHub computes it on upload)
-    state: str
-    download_url: str
-
-
-@dataclass(frozen=True)
-class ReleaseInfo:
-    id: int
-    tag_name: str
-    name: str
-    draft: bool
-    prerelease: bool
-    html_url: str
-    upload_url: str
-    body: str
-    assets: tuple[AssetInfo, ...]
 
 
 class GitHub:
@@ -411,10 +364,10 @@ class GitHub:
                 "(generate it with `releasekit workflows`)"
             )
             raise GitHubError(msg)
-        return [_run(r) for r in data.get("workflow_runs", [])]
+        return [run_record(r) for r in data.get("workflow_runs", [])]
 
     def run(self, run_id: int) -> RunInfo:
-        return _run(self.get(f"/actions/runs/{run_id}", what=f"reading run {run_id}"))
+        return run_record(self.get(f"/actions/runs/{run_id}", what=f"reading run {run_id}"))
 
     def jobs(self, run_id: int) -> list[JobInfo]:
         data = self.get(f"/actions/runs/{run_id}/jobs", {"per_page": 100}, what=f"reading the jobs of run {run_id}")
@@ -456,11 +409,11 @@ class GitHub:
         """The release of a tag, drafts included (GET releases/tags/{tag} does not return drafts)."""
         published = self.get(f"/releases/tags/{_quote(tag)}", what=f"reading the release of {tag}", missing_ok=True)
         if published is not None:
-            return _release(published)
+            return release_record(published)
         page = self.get("/releases", {"per_page": 100}, what="listing releases")
         for item in page:
             if item.get("tag_name") == tag:
-                return _release(item)
+                return release_record(item)
         return None
 
     def create_release(self, tag: str, *, name: str, body: str, prerelease: bool) -> ReleaseInfo:
@@ -471,7 +424,7 @@ class GitHub:
             body=payload,
             what=f"creating the draft release of {tag}",
             verify=lambda: self.release_for_tag(tag),
-            accept=lambda _s, data: _release(data),
+            accept=lambda _s, data: release_record(data),
         )
         assert made is not None
         return made
@@ -492,7 +445,7 @@ class GitHub:
             body=fields,
             what=f"updating the release of {release.tag_name}",
             verify=verify,
-            accept=lambda _s, data: _release(data),
+            accept=lambda _s, data: release_record(data),
         )
         assert done is not None
         return done
@@ -515,14 +468,14 @@ class GitHub:
             headers={"Content-Type": "application/octet-stream"},
             what=f"uploading {name}",
             verify=verify,
-            accept=lambda _s, data: _asset(data),
+            accept=lambda _s, data: asset_record(data),
         )
         assert done is not None
         return done
 
     def assets(self, release_id: int) -> list[AssetInfo]:
         data = self.get(f"/releases/{release_id}/assets", {"per_page": 100}, what="listing the release's assets")
-        return [_asset(a) for a in data]
+        return [asset_record(a) for a in data]
 
     def delete_asset(self, asset: AssetInfo) -> None:
         def verify() -> bool | None:
@@ -561,44 +514,3 @@ def _message(data: Any) -> str:
 
 def _quote(tag: str) -> str:
     return urllib.parse.quote(tag, safe="/")
-
-
-def _run(r: Mapping[str, Any]) -> RunInfo:
-    return RunInfo(
-        id=r["id"],
-        name=r.get("display_title") or r.get("name") or "",
-        path=r.get("path") or "",
-        event=r.get("event") or "",
-        status=r.get("status") or "",
-        conclusion=r.get("conclusion"),
-        head_sha=r.get("head_sha") or "",
-        head_branch=r.get("head_branch"),
-        html_url=r.get("html_url") or "",
-        run_attempt=r.get("run_attempt") or 1,
-        created_at=r.get("created_at") or "",
-    )
-
-
-def _asset(a: Mapping[str, Any]) -> AssetInfo:
-    return AssetInfo(
-        id=a["id"],
-        name=a["name"],
-        size=a.get("size") or 0,
-        digest=a.get("digest"),
-        state=a.get("state") or "uploaded",
-        download_url=a.get("browser_download_url") or "",
-    )
-
-
-def _release(r: Mapping[str, Any]) -> ReleaseInfo:
-    return ReleaseInfo(
-        id=r["id"],
-        tag_name=r["tag_name"],
-        name=r.get("name") or "",
-        draft=bool(r.get("draft")),
-        prerelease=bool(r.get("prerelease")),
-        html_url=r.get("html_url") or "",
-        upload_url=r.get("upload_url") or "",
-        body=r.get("body") or "",
-        assets=tuple(_asset(a) for a in r.get("assets") or []),
-    )
