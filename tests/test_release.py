@@ -324,3 +324,17 @@ def test_the_job_table_on_a_terminal() -> None:
     text = out.getvalue()
     assert "\x1b[3F" in text  # the second table is drawn over the first (3 lines: run, job, elapsed)
     assert "build  success" in text.rsplit("\x1b[3F", 1)[1]
+
+
+def test_abort_after_the_files_were_written_restores_them(scene: Scene) -> None:
+    (scene.project / "CHANGELOG.md").unlink()
+    scene.git("commit", "-q", "-am", "docs: no changelog yet")
+    scene.git("push", "-q", "origin", "main")
+    before = scene.state()
+    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": "after-write"})
+    assert killed.returncode == 86
+    assert (scene.project / "CHANGELOG.md").exists()  # written from the commits, not yet committed
+    proc = scene.release("--abort")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "restored the edited files" in proc.stdout
+    assert scene.state() == before

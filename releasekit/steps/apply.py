@@ -135,7 +135,12 @@ def abort(git: Git, journal: Journal, report: Report) -> None:
         git.run("reset", "--quiet", "--hard", journal.base)
         report("abort", f"dropped the release commit; {journal.branch} is back at {journal.base[:12]}")
     elif head == journal.base:
-        git.run("checkout", "--quiet", "HEAD", "--", *sorted(p for p in journal.files if (git.root / p).exists()))
+        # Files HEAD has are restored; a file the release created (a first CHANGELOG.md) is removed again.
+        tracked = set(git.out("ls-tree", "-r", "--name-only", "HEAD", "--", *journal.files).splitlines())
+        if tracked:
+            git.run("checkout", "--quiet", "HEAD", "--", *sorted(tracked))
+        for created in sorted(set(journal.files) - tracked):
+            (git.root / created).unlink(missing_ok=True)
         report("abort", "restored the edited files")
     Journal.remove(git.git_dir())
     report("abort", f"the release of {journal.version} is given up")
