@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,8 +35,6 @@ class Journal:
     files: dict[str, str]  # path -> the full text the release writes
     started: str
     run_id: int | None = None
-    pushed: bool = False
-    notes: list[str] = field(default_factory=list)
     format: int = FORMAT
 
     @staticmethod
@@ -63,7 +61,11 @@ class Journal:
         if data.get("format") != FORMAT:
             msg = f"{target}: written by another releasekit version; finish that release with it, or delete the file"
             raise JournalError(msg)
-        return cls(**data)
+        try:
+            return cls(**data)
+        except TypeError:
+            msg = f"{target}: not a release journal releasekit can read; delete it if no release is under way"
+            raise JournalError(msg) from None
 
     @classmethod
     def remove(cls, git_dir: Path) -> None:

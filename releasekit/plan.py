@@ -14,16 +14,6 @@ from releasekit.versionfiles import FileChange
 
 
 @dataclass(frozen=True)
-class Observed:
-    """What preflight read from git before planning."""
-
-    head: str
-    branch: str
-    tags: tuple[str, ...]  # local and remote release tags together
-    subjects_since_last: tuple[str, ...]  # commit subjects since the latest release tag, oldest first
-
-
-@dataclass(frozen=True)
 class ReleasePlan:
     repository: str
     version: semver.Version
@@ -37,10 +27,6 @@ class ReleasePlan:
     workflow: str | None  # the workflow file the tag starts, e.g. release.yml
     publishes: tuple[str, ...]
     changelog_source: str  # where the changelog section comes from, for people
-
-    @property
-    def prerelease(self) -> bool:
-        return bool(self.version.prerelease)
 
     def describe(self) -> str:
         """The whole plan as text, diffs included: what `--dry-run` prints."""

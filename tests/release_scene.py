@@ -29,8 +29,12 @@ class Scene:
     env: dict[str, str]
 
     def release(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return self.releasekit("release", *args, env=env)
+
+    def releasekit(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """The real command line in the project, with the sandbox's environment (plus `env`)."""
         return subprocess.run(
-            [sys.executable, "-m", "releasekit", "release", *args],
+            [sys.executable, "-m", "releasekit", *args],
             cwd=self.project,
             capture_output=True,
             text=True,

@@ -4,9 +4,9 @@ run again. Against the sandbox (GitHub) and a real pypiserver."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from release_scene import Scene, make_scene
@@ -26,19 +26,8 @@ def scene(tmp_path: Path, sandbox_factory: Callable[..., Sandbox]) -> Iterator[S
         made.index.stop()
 
 
-def publish(scene: Scene, *args: str, env: dict[str, str] | None = None) -> Any:
-    import subprocess
-    import sys
-
-    return subprocess.run(
-        [sys.executable, "-m", "releasekit", "publish", *args],
-        cwd=scene.project,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**scene.env, **(env or {})},
-        timeout=300,
-    )
+def publish(scene: Scene, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return scene.releasekit("publish", *args, env=env)
 
 
 def index_env(scene: Scene) -> dict[str, str]:

@@ -295,7 +295,7 @@ def test_abort_refuses_once_the_tag_is_public(scene: Scene) -> None:
 def test_the_job_table_on_a_terminal() -> None:
     import io
 
-    from releasekit.backends.github import JobInfo, RunInfo
+    from releasekit.backends.records import JobInfo, RunInfo
     from releasekit.steps.watch import TableDisplay, display_for
 
     class Terminal(io.StringIO):

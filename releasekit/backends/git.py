@@ -37,6 +37,7 @@ class Git:
         self.remote = remote
         self.calls = 0
         self.seconds = 0.0  # time spent in git itself, for `RELEASEKIT_TIMINGS`
+        self._git_dir: Path | None = None
 
     def run(self, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARS}
@@ -99,10 +100,6 @@ class Git:
     def tag_commit(self, tag: str) -> str | None:
         return self.rev(f"refs/tags/{tag}")
 
-    def tag_is_annotated(self, tag: str) -> bool:
-        proc = self.run("cat-file", "-t", f"refs/tags/{tag}", check=False)
-        return proc.stdout.strip() == "tag"
-
     def remote_url(self) -> str | None:
         proc = self.run("remote", "get-url", self.remote, check=False)
         return proc.stdout.strip() if proc.returncode == 0 else None
@@ -139,7 +136,10 @@ class Git:
         return _parse_ls_remote(out)
 
     def git_dir(self) -> Path:
-        return Path(self.out("rev-parse", "--absolute-git-dir"))
+        """The repository's .git directory (asked once: it does not move while a command runs)."""
+        if self._git_dir is None:
+            self._git_dir = Path(self.out("rev-parse", "--absolute-git-dir"))
+        return self._git_dir
 
     def counts(self, left: str, right: str) -> tuple[int, int]:
         """(commits only in left, commits only in right)."""
@@ -175,11 +175,6 @@ class Git:
 
     def delete_tag(self, tag: str) -> None:
         self.run("tag", "--delete", tag)
-
-    def undo_commit(self, expected_head: str, previous: str) -> None:
-        """Drop the release commit (only when HEAD is still it), restoring the files as they were before."""
-        if self.out("rev-parse", "HEAD") == expected_head:
-            self.run("reset", "--quiet", "--hard", previous)
 
     def push_atomic(self, branch: str, tag: str) -> None:
         """Push the branch and the tag in one atomic transaction: both land or neither does."""

@@ -354,7 +354,7 @@ def upload(paths: Sequence[Path], target: IndexTarget, *, username: str, passwor
         if path.name in names:
             raise PackageError(f"{path.name} is given twice ({names[path.name]}, {path})")
         names[path.name] = path
-    local = {path.name: _file_sha256(path) for path in paths}
+    local = {path.name: sha256_file(path) for path in paths}
     projects = sorted({ident[0] for path in paths if (ident := _identity(path.name))})
 
     done: dict[str, UploadResult] = {}
@@ -486,7 +486,8 @@ def _tail(output: str) -> str:
     return "\n".join(f"  | {line}" for line in lines) if lines else "  | (no output)"
 
 
-def _file_sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """The file's SHA-256, read in 1 MiB chunks: memory stays flat whatever its size."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):

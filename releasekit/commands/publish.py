@@ -6,18 +6,19 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.errors import ReleasekitError, UsageError
+from releasekit.output import Report, say
 
 if TYPE_CHECKING:
+    import semver
+
     from releasekit.backends.git import Git
     from releasekit.backends.github import GitHub
     from releasekit.config.model import Config
-
-Report = Callable[[str, str], None]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,11 +62,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(msg)
     gh = GitHub.from_env(config.project.repository)
     _check_tag(Git(root), gh, args.tag)
-    report = _report
+    report = say
     report("publish", f"{config.project.repository} {args.tag}")
 
     with tempfile.TemporaryDirectory(prefix="releasekit-publish-") as scratch:
-        files = _gather(args, config, root, str(version), report=report, scratch=Path(scratch))
+        files = _gather(args, config, root, version, report=report, scratch=Path(scratch))
         from releasekit.steps.publish import local_assets, publish_release, write_sums
 
         assets = local_assets(files)
@@ -96,10 +97,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(label: str, text: str) -> None:
-    print(f"  {label:<10} {text}", flush=True)
-
-
 def _check_tag(git: Git, gh: GitHub, tag: str) -> None:
     """The tag must exist on GitHub (publishing a draft whose tag is missing would create the tag on the default
     branch), and, when it exists here too, be the same tag."""
@@ -121,7 +118,7 @@ def _check_tag(git: Git, gh: GitHub, tag: str) -> None:
 
 
 def _gather(
-    args: argparse.Namespace, config: Config, root: Path, version: str, *, report: Report, scratch: Path
+    args: argparse.Namespace, config: Config, root: Path, version: semver.Version, *, report: Report, scratch: Path
 ) -> list[Path]:
     """The files to publish: those under --dist, or the built distributions plus publish.assets."""
     if args.dist:
@@ -151,8 +148,12 @@ def _gather(
     return files
 
 
+def _python_dists(files: Sequence[Path]) -> list[Path]:
+    return [p for p in files if p.name.endswith((".whl", ".tar.gz"))]
+
+
 def _check_python_files(config: Config, files: Sequence[Path], report: Report) -> None:
-    dists = [p for p in files if p.name.endswith((".whl", ".tar.gz"))]
+    dists = _python_dists(files)
     if config.publish.python is None or not dists:
         return
     from releasekit.backends.index import twine_check
@@ -161,10 +162,10 @@ def _check_python_files(config: Config, files: Sequence[Path], report: Report) -
     report("check", f"{len(dists)} Python distributions pass twine check")
 
 
-def _same_version(where: str, declared: str, version: str) -> None:
-    from releasekit.version import format_version, parse_version
+def _same_version(where: str, declared: str, version: semver.Version) -> None:
+    from releasekit.version import format_version
 
-    expected = format_version(parse_version(version), "pep440")
+    expected = format_version(version, "pep440")
     if declared != expected:
         msg = (
             f"{where}/pyproject.toml says version {declared}, but the tag is for {version} ({expected} in PEP 440); "
@@ -175,7 +176,7 @@ def _same_version(where: str, declared: str, version: str) -> None:
 
 def _upload_to_index(args: argparse.Namespace, config: Config, files: Sequence[Path], report: Report) -> None:
     python = config.publish.python
-    dists = [p for p in files if p.name.endswith((".whl", ".tar.gz"))]
+    dists = _python_dists(files)
     if python is None or not dists:
         return
     override = os.environ.get("RELEASEKIT_INDEX_URL")

@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from releasekit.errors import ReleasekitError, UsageError
+from releasekit.output import say
 
 if TYPE_CHECKING:
     from releasekit.backends.git import Git
@@ -53,53 +55,58 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-# What RELEASEKIT_TIMINGS=1 reports at the end: where the time went (bench/release.py reads it).
-_TIMINGS: dict[str, Any] = {}
+@dataclass
+class _Session:
+    """One run of the command: its repository, its one GitHub client (made on first use), and where the time went
+    (what RELEASEKIT_TIMINGS=1 reports at the end; bench/release.py reads it)."""
 
+    located: Located
+    git: Git
+    gh: GitHub | None = None
+    build_seconds: float = 0.0
+    waited: float = 0.0
 
-def _timings(git: Git, total: float) -> str:
-    from collections import Counter
+    def github(self) -> GitHub:
+        if self.gh is None:
+            from releasekit.backends.github import GitHub
 
-    build = _TIMINGS.get("build", 0.0)
-    waited = _TIMINGS.get("waited", 0.0)
-    requests: Counter[str] = Counter()
-    for counter in (_TIMINGS.get("api"), _TIMINGS.get("api-drive")):
-        if counter:
-            requests.update(counter)
-    own = total - git.seconds - build - waited
-    calls = ", ".join(f"{m} {n}" for m, n in sorted(requests.items())) or "none"
-    return (
-        f"timings: total {total:.3f} s = git {git.seconds:.3f} s ({git.calls} calls) + build {build:.3f} s "
-        f"+ waiting {waited:.3f} s + releasekit {own:.3f} s; GitHub API requests: {sum(requests.values())} ({calls})"
-    )
+            self.gh = GitHub.from_env(self.located.config.project.repository)
+        return self.gh
 
-
-def _say(label: str, text: str) -> None:
-    print(f"  {label:<10} {text}", flush=True)
+    def timings(self, total: float) -> str:
+        git = self.git
+        requests = self.gh.requests if self.gh else {}
+        own = total - git.seconds - self.build_seconds - self.waited
+        calls = ", ".join(f"{m} {n}" for m, n in sorted(requests.items())) or "none"
+        return (
+            f"timings: total {total:.3f} s = git {git.seconds:.3f} s ({git.calls} calls) + build "
+            f"{self.build_seconds:.3f} s + waiting {self.waited:.3f} s + releasekit {own:.3f} s; "
+            f"GitHub API requests: {sum(requests.values())} ({calls})"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
-    git_used: list[Git] = []
-    try:
-        return _run(args, git_used)
-    finally:
-        if os.environ.get("RELEASEKIT_TIMINGS") and git_used:
-            import sys
-
-            print(_timings(git_used[0], time.perf_counter() - started), file=sys.stderr)
-
-
-def _run(args: argparse.Namespace, git_used: list[Git]) -> int:
     from releasekit.backends.git import Git
     from releasekit.config.loader import load
-    from releasekit.journal import Journal, JournalError, release_lock
 
+    started = time.perf_counter()
     if args.poll <= 0 or args.timeout <= 0:
         raise UsageError("--poll and --timeout must be positive")
     located = load(Path(args.directory) / args.config)
-    git = Git(located.root)
-    git_used.append(git)
+    session = _Session(located, Git(located.root))
+    try:
+        return _run(args, session)
+    finally:
+        if os.environ.get("RELEASEKIT_TIMINGS"):
+            import sys
+
+            print(session.timings(time.perf_counter() - started), file=sys.stderr)
+
+
+def _run(args: argparse.Namespace, session: _Session) -> int:
+    from releasekit.journal import Journal, JournalError, release_lock
+
+    located, git = session.located, session.git
     if git.toplevel() is None:
         raise ReleasekitError(f"{located.root} is not a git repository; a release needs one (with an `origin`)")
     if git.remote_url() is None:
@@ -115,10 +122,10 @@ def _run(args: argparse.Namespace, git_used: list[Git]) -> int:
             if args.abort:
                 from releasekit.steps.apply import abort
 
-                abort(git, journal, _say)
+                abort(git, journal, say)
                 return 0
             print(f"releasekit release: resuming {journal.tag} (started {journal.started})")
-            return _carry_out(args, located, git, journal)
+            return _carry_out(args, session, journal)
         if journal is not None:
             msg = (
                 f"the release of {journal.version} (started {journal.started}) is not finished; "
@@ -127,7 +134,7 @@ def _run(args: argparse.Namespace, git_used: list[Git]) -> int:
             raise JournalError(msg)
         if not args.version:
             raise UsageError("give the version to release, e.g. `releasekit release 1.4.0` (or `minor`, `patch`)")
-        plan, verdicts = _plan_and_check(args, located, git)
+        plan, verdicts = _plan_and_check(args, session)
         failed = [v for v in verdicts if not v.ok and not v.skipped]
         if args.dry_run:
             print()
@@ -155,17 +162,18 @@ def _run(args: argparse.Namespace, git_used: list[Git]) -> int:
             started=now(),
         )
         journal.save(git_dir)
-        return _carry_out(args, located, git, journal)
+        return _carry_out(args, session, journal)
 
 
-def _plan_and_check(args: argparse.Namespace, located: Located, git: Git) -> tuple[ReleasePlan, list[Verdict]]:
+def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[ReleasePlan, list[Verdict]]:
     from releasekit import plan as planning
-    from releasekit.backends.github import GitHub
     from releasekit.steps import preflight
     from releasekit.version import latest_release, resolve_target, tag_for
     from releasekit.versionfiles import plan_bumps
 
+    located, git = session.located, session.git
     config, root = located.config, located.root
+    index_url = os.environ.get("RELEASEKIT_INDEX_URL")
     if not config.versioning.files:
         raise UsageError(
             f"{located.file}: versioning.files is empty; declare the files that carry the version (docs/config.md)"
@@ -197,35 +205,26 @@ def _plan_and_check(args: argparse.Namespace, located: Located, git: Git) -> tup
         message=config.release.commit_message.replace("{version}", str(version)),
         sign=config.release.sign_tags,
         workflow=planning.release_workflow(config),
-        publishes=planning.publishes(config, version, os.environ.get("RELEASEKIT_INDEX_URL")),
+        publishes=planning.publishes(config, version, index_url),
         changelog_source=log_source,
     )
     print(f"releasekit release {version} ({plan.repository}; latest release {previous or 'none'})")
     print("preflight")
-    gh_holder: list[GitHub] = []
-
-    def github() -> GitHub:
-        if not gh_holder:
-            gh_holder.append(GitHub.from_env(config.project.repository))
-        return gh_holder[0]
-
     ctx = preflight.Context(
         located=located,
         git=git,
         status=status,
         plan=plan,
-        github=github,
+        github=session.github,
         options=preflight.Options(
             skip_ci_check=args.skip_ci_check,
             build_isolation=not args.no_build_isolation,
-            index_url=os.environ.get("RELEASEKIT_INDEX_URL"),
+            index_url=index_url,
         ),
         remote_tags=remote_tags,
     )
     verdicts = preflight.run_checks(ctx, _verdict)
-    _TIMINGS["build"] = ctx.build_seconds
-    if gh_holder:
-        _TIMINGS["api"] = gh_holder[0].requests
+    session.build_seconds = ctx.build_seconds
     return plan, verdicts
 
 
@@ -236,33 +235,28 @@ def _verdict(v: Verdict) -> None:
         print(f"       {'':<13} fix: {v.fix}", flush=True)
 
 
-def _carry_out(args: argparse.Namespace, located: Located, git: Git, journal: Journal) -> int:
+def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) -> int:
+    from releasekit.journal import Journal
+    from releasekit.plan import release_workflow
     from releasekit.steps.apply import ensure_commit, ensure_pushed, ensure_tag, failpoint
 
-    sign = located.config.release.sign_tags
-    git_dir = git.git_dir()
+    config, git = session.located.config, session.git
     print("release")
-    commit = ensure_commit(git, journal, _say)
+    commit = ensure_commit(git, journal, say)
     failpoint("commit")
-    ensure_tag(git, journal, commit, sign=sign, report=_say)
+    ensure_tag(git, journal, commit, sign=config.release.sign_tags, report=say)
     failpoint("tag")
-    ensure_pushed(git, journal, commit, _say)
-    journal.pushed = True
-    journal.save(git_dir)
+    ensure_pushed(git, journal, commit, say)
     failpoint("push")
-    from releasekit.plan import release_workflow
-
-    workflow = release_workflow(located.config)
+    workflow = release_workflow(config)
     if workflow is None or args.no_watch:
         why = "--no-watch" if workflow else "no workflow with a push.tags trigger is declared"
-        _say("watch", f"skipped: {why}")
-        from releasekit.journal import Journal as _Journal
-
-        _Journal.remove(git_dir)
+        say("watch", f"skipped: {why}")
+        Journal.remove(git.git_dir())
         print(f"Released {journal.tag}: tagged and pushed.")
         return 0
     try:
-        return _drive(args, located, git, journal, commit=commit, workflow=workflow)
+        return _drive(args, session, journal, commit=commit, workflow=workflow)
     except KeyboardInterrupt:
         print(
             f"\nreleasekit release: stopped following; {journal.tag} is pushed and the workflow goes on. "
@@ -271,17 +265,14 @@ def _carry_out(args: argparse.Namespace, located: Located, git: Git, journal: Jo
         return 130
 
 
-def _drive(
-    args: argparse.Namespace, located: Located, git: Git, journal: Journal, *, commit: str, workflow: str
-) -> int:
-    from releasekit.backends.github import GitHub
-    from releasekit.journal import Journal as _Journal
+def _drive(args: argparse.Namespace, session: _Session, journal: Journal, *, commit: str, workflow: str) -> int:
+    from releasekit.journal import Journal
     from releasekit.steps.apply import failpoint
     from releasekit.steps.watch import Clock, display_for, find_run, follow
 
-    gh = GitHub.from_env(located.config.project.repository)
+    gh = session.github()
     clock = Clock(poll=args.poll)
-    git_dir = git.git_dir()
+    git_dir = session.git.git_dir()
     if journal.run_id is None:
         found = find_run(
             gh,
@@ -294,13 +285,12 @@ def _drive(
         )
         journal.run_id = found.id
         journal.save(git_dir)
-        _say("run", f"{workflow} run {found.id} started by {journal.tag}: {found.html_url}")
+        say("run", f"{workflow} run {found.id} started by {journal.tag}: {found.html_url}")
     failpoint("run")
-    _TIMINGS["api-drive"] = gh.requests
     try:
         result = follow(gh, journal.run_id, clock=clock, timeout=args.timeout * 60, display=display_for())
     finally:
-        _TIMINGS["waited"] = clock.waited
+        session.waited = clock.waited
     if not result.ok:
         print(f"The release workflow failed ({result.run.conclusion}): {result.run.html_url}")
         for job in result.failed_jobs:
@@ -318,9 +308,9 @@ def _drive(
         print(f"The run succeeded, but the GitHub release of {journal.tag} {state}: {result.run.html_url}")
         print("Check the run's publish job; `releasekit publish` can finish it.")
         return 1
-    _say("release", f"{release.name or release.tag_name}: {release.html_url}")
+    say("release", f"{release.name or release.tag_name}: {release.html_url}")
     for asset in release.assets:
-        _say("asset", f"{asset.name} ({asset.size} bytes)")
-    _Journal.remove(git_dir)
+        say("asset", f"{asset.name} ({asset.size} bytes)")
+    Journal.remove(git_dir)
     print(f"Released {journal.tag}: {release.html_url}")
     return 0

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from releasekit.backends.git import Git, GitError, PushRejected
 from releasekit.journal import Journal, JournalError
-
-Report = Callable[[str, str], None]
+from releasekit.output import Report
 
 
 def failpoint(step: str) -> None:
@@ -41,9 +39,9 @@ def ensure_commit(git: Git, journal: Journal, report: Report) -> str:
     """The release commit on top of `journal.base`: made now, or found already made."""
     head = git.rev("HEAD")
     if head != journal.base:
-        if git.rev("HEAD^") == journal.base and git.head_subject() == journal.message:
-            report("commit", f"{head[:12] if head else '?'} already made: {journal.message!r}")
-            return head or ""
+        if head is not None and _is_release_commit(git, journal):
+            report("commit", f"{head[:12]} already made: {journal.message!r}")
+            return head
         msg = (
             f"HEAD moved since the release of {journal.version} started (it was {journal.base[:12]}, now "
             f"{(head or 'none')[:12]}); put it back with `git switch {journal.branch} && git reset --hard "
@@ -55,6 +53,11 @@ def ensure_commit(git: Git, journal: Journal, report: Report) -> str:
     commit = git.commit_files(sorted(journal.files), journal.message)
     report("commit", f"{commit[:12]} {journal.message!r} ({len(journal.files)} files)")
     return commit
+
+
+def _is_release_commit(git: Git, journal: Journal) -> bool:
+    """HEAD is the commit this release made: on the release's base, with its message."""
+    return git.rev("HEAD^") == journal.base and git.head_subject() == journal.message
 
 
 def ensure_tag(git: Git, journal: Journal, commit: str, *, sign: bool, report: Report) -> None:
@@ -131,7 +134,7 @@ def abort(git: Git, journal: Journal, report: Report) -> None:
         git.delete_tag(journal.tag)
         report("abort", f"deleted local tag {journal.tag}")
     head = git.rev("HEAD")
-    if head != journal.base and git.rev("HEAD^") == journal.base and git.head_subject() == journal.message:
+    if head != journal.base and _is_release_commit(git, journal):
         git.run("reset", "--quiet", "--hard", journal.base)
         report("abort", f"dropped the release commit; {journal.branch} is back at {journal.base[:12]}")
     elif head == journal.base:

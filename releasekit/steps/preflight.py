@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from releasekit.backends.git import Git, Status
-from releasekit.backends.github import Check as CiCheck
 from releasekit.backends.github import GitHub, GitHubError
+from releasekit.backends.records import Check as CiCheck
 from releasekit.config.loader import Located
 from releasekit.errors import ReleasekitError
 from releasekit.plan import ReleasePlan

@@ -6,17 +6,18 @@ anything is sent, so a refusal (a different file under the same name) happens be
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from releasekit.backends.github import AssetInfo, GitHub, ReleaseInfo
+from releasekit.backends.github import GitHub
+from releasekit.backends.index import sha256_file
+from releasekit.backends.records import AssetInfo, ReleaseInfo
 from releasekit.errors import ReleasekitError
+from releasekit.output import Report
 
 SUMS = "SHA256SUMS"
-_CHUNK = 1 << 20
 
 
 class PublishError(ReleasekitError):
@@ -41,15 +42,6 @@ class AssetAction:
     action: Literal["upload", "skip", "replace"]
     existing: AssetInfo | None
     why: str
-
-
-def sha256_file(path: Path) -> str:
-    """The file's SHA-256, read in 1 MiB chunks (memory stays flat whatever the size)."""
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def local_assets(paths: Sequence[Path]) -> list[LocalAsset]:
@@ -111,7 +103,6 @@ def plan_assets(local: Sequence[LocalAsset], remote: Sequence[AssetInfo], *, rep
 @dataclass(frozen=True)
 class Outcome:
     release: ReleaseInfo
-    created: bool
     already_published: bool
     actions: tuple[AssetAction, ...]
 
@@ -124,7 +115,7 @@ def publish_release(
     notes: str,
     prerelease: bool,
     replace: bool,
-    report: Callable[[str, str], None],
+    report: Report,
 ) -> Outcome:
     """Draft (or reuse the draft), upload what differs, set the notes, publish. Re-running is safe."""
     release = gh.release_for_tag(tag)
@@ -134,8 +125,7 @@ def publish_release(
         report("release", f"{tag} is already published: left as it is ({release.html_url})")
         if missing:
             report("note", f"it lacks {', '.join(missing)}; attach them by hand if they belong there")
-        return Outcome(release, False, True, ())
-    created = release is None
+        return Outcome(release, True, ())
     # Refusals are decided before the draft exists, so a refused publish leaves nothing behind.
     actions = plan_assets(assets, release.assets if release else (), replace=replace)
     if release is None:
@@ -154,7 +144,7 @@ def publish_release(
         report("asset", f"{act.asset.name}: {verb} ({_size(act.asset.size)})")
     release = gh.update_release(release, body=notes, draft=False, prerelease=prerelease)
     report("published", release.html_url)
-    return Outcome(release, created, False, tuple(actions))
+    return Outcome(release, False, tuple(actions))
 
 
 def _size(n: int) -> str:

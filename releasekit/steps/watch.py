@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from releasekit.backends.github import GitHub, JobInfo, RunInfo
+from releasekit.backends.github import GitHub
+from releasekit.backends.records import JobInfo, RunInfo
 from releasekit.errors import ReleasekitError
 
 
@@ -39,7 +40,6 @@ class Clock:
     """Time as the watcher sees it (tests and benchmarks pass a faster poll, never a fake clock)."""
 
     poll: float = 5.0
-    monotonic: Callable[[], float] = time.monotonic
     waited: float = 0.0  # seconds spent waiting for GitHub, for `RELEASEKIT_TIMINGS`
 
     def sleep(self, seconds: float) -> None:
@@ -56,15 +56,14 @@ def find_run(
     branch: str | None,
     clock: Clock,
     timeout: float,
-    accept: Callable[[RunInfo], bool] = lambda run: True,
 ) -> RunInfo:
     """The newest run of `workflow` for this event and commit (and tag or branch), waiting for it to appear."""
-    deadline = clock.monotonic() + timeout
+    deadline = time.monotonic() + timeout
     while True:
-        runs = [r for r in gh.find_runs(workflow, event=event, head_sha=head_sha, branch=branch) if accept(r)]
+        runs = gh.find_runs(workflow, event=event, head_sha=head_sha, branch=branch)
         if runs:
             return max(runs, key=lambda r: r.id)
-        if clock.monotonic() >= deadline:
+        if time.monotonic() >= deadline:
             msg = (
                 f"no run of {workflow} started for {branch or head_sha[:12]} ({event}, commit {head_sha[:12]}) "
                 f"within {timeout:.0f} s; check the workflow's triggers and the repository's Actions page"
@@ -82,16 +81,14 @@ def follow(
     display: Display,
 ) -> RunResult:
     """Poll the run and its jobs until the run completes; the display is told of every change."""
-    deadline = clock.monotonic() + timeout
+    deadline = time.monotonic() + timeout
     while True:
         run = gh.run(run_id)
         jobs = tuple(gh.jobs(run_id))
         display.update(run, jobs)
         if run.status == "completed":
-            display.finish(run, jobs)
             return RunResult(run, jobs)
-        if clock.monotonic() >= deadline:
-            display.finish(run, jobs)
+        if time.monotonic() >= deadline:
             msg = f"run {run_id} did not finish within {timeout / 60:.0f} min; it is still {run.status}: {run.html_url}"
             raise WatchError(msg)
         clock.sleep(clock.poll)
@@ -121,9 +118,6 @@ class Display:
             if self.seen.get(job.id) != job_state:
                 self.seen[job.id] = job_state
                 self._say(f"    {job.name}: {job_state}")
-
-    def finish(self, run: RunInfo, jobs: Sequence[JobInfo]) -> None:
-        pass
 
 
 class TableDisplay(Display):
