@@ -19,6 +19,9 @@ COMMANDS = {
     "scan": ("scan", "find secrets written in plain text in the repository's files"),
     "release": ("release", "cut a release: check, bump, changelog, commit, tag, push, follow the run to the release"),
     "publish": ("publish", "publish a tagged version: build, check, upload to the index, publish the GitHub release"),
+    "release-full": ("release_full", "dispatch the full release workflow once, follow it job by job, report it"),
+    "watch": ("watch", "follow a workflow run to its end (live job table; --rerun-failed)"),
+    "runs": ("runs", "list recent workflow runs, a line each"),
     "sandbox": ("sandbox", "run a local GitHub (API, git remotes, workflow runs) to rehearse a release"),
 }
 

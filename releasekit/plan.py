@@ -65,6 +65,23 @@ def release_workflow(config: Config) -> str | None:
     return tagged[0][1].file_name(tagged[0][0]) if tagged else None
 
 
+def full_release_key(config: Config) -> str | None:
+    """The workflow `releasekit release-full` dispatches: `release.full.workflow`, else the one built from the
+    `release-full` template, else the only one whose `workflow_dispatch` declares a `version` input."""
+    if config.release.full.workflow is not None:
+        return config.release.full.workflow
+    versioned: list[str] = []
+    for key, wf in config.workflows.items():
+        dispatch = wf.triggers.workflow_dispatch
+        if dispatch is None:
+            continue
+        if wf.template_name(key) == "release-full":
+            return key
+        if "version" in dispatch.inputs:
+            versioned.append(key)
+    return versioned[0] if len(versioned) == 1 else None
+
+
 def publishes(config: Config, version: semver.Version, index_override: str | None = None) -> tuple[str, ...]:
     """What the release workflow will publish, for people (the plan and `--dry-run`)."""
     from releasekit.version import format_version

@@ -4,6 +4,7 @@ pypiserver, and the release workflow's publish job running the real `releasekit 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -258,7 +259,8 @@ def test_failed_release_run_names_the_failed_job(scenes: Callable[..., Scene]) -
     proc = scene.release("1.4.0", *FAST)
     assert proc.returncode == 1
     assert "The release workflow failed (failure)" in proc.stdout
-    assert "  build: failure  http" in proc.stdout
+    assert "  build [ubuntu]: failure  http" in proc.stdout
+    assert re.search(r"    step \d+ '.+': failure  http\S+/job/\d+#step:\d+:1", proc.stdout), proc.stdout
     assert "releasekit release --resume" in proc.stdout
 
 
@@ -296,7 +298,7 @@ def test_the_job_table_on_a_terminal() -> None:
     import io
 
     from releasekit.backends.records import JobInfo, RunInfo
-    from releasekit.steps.watch import TableDisplay, display_for
+    from releasekit.steps.runview import TableDisplay, display_for
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -18,17 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from releasekit.backends.records import (
-    AssetInfo,
-    Check,
-    JobInfo,
-    ReleaseInfo,
-    RepoInfo,
-    RunInfo,
-    asset_record,
-    release_record,
-    run_record,
-)
+from releasekit.backends.records import AssetInfo, Check, ReleaseInfo, RepoInfo, asset_record, release_record
 from releasekit.errors import ReleasekitError
 
 if TYPE_CHECKING:
@@ -50,6 +40,22 @@ class TokenRejected(GitHubError):
 
 class Unreachable(GitHubError):
     """The API did not answer (refused, reset, timed out) after the retries."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason  # the last failure, e.g. "connection refused" or "503 Service Unavailable"
+
+
+class RateLimited(GitHubError):
+    """The rate limit is exhausted for longer than the client waits on its own; `wait` says for how long."""
+
+    def __init__(self, message: str, wait: float) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
+class OutcomeUnknown(GitHubError):
+    """A write got no answer (or a 5xx): it may or may not have taken effect."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,7 @@ class GitHub:
         self.requests: Counter[str] = Counter()
         self._requester: Requester | None = None
         self._etags: dict[str, tuple[str, Any]] = {}
+        self.notice: Callable[[str], None] | None = None  # told of long waits (rate limit, retry-after)
 
     @classmethod
     def from_env(cls, repository: str, env: Mapping[str, str] | None = None, **options: Any) -> GitHub:
@@ -222,15 +229,18 @@ class GitHub:
                     return None
                 wait = self._retry_wait(status, resp_headers, data, what)
                 if wait is None:
-                    raise self._refusal(status, data, what)
+                    raise self.refusal(status, data, what)
                 last = f"{status} {_message(data)}"
                 delay = max(delay, wait)
+                if wait >= 5 and self.notice:
+                    self.notice(f"{what}: GitHub asks to wait {wait:.0f} s ({last}); waiting")
             if attempt < self.attempts:
                 self.sleep(delay)
                 delay = min(delay * 2, self.max_wait)
         raise Unreachable(
             f"{what}: no answer from the GitHub API at {self.url} after {self.attempts} attempts ({last}); "
-            "check GITHUB_API_URL and the network, then run the command again"
+            "check GITHUB_API_URL and the network, then run the command again",
+            last,
         )
 
     def _retry_wait(self, status: int, headers: Mapping[str, Any], data: Any, what: str) -> float | None:
@@ -248,11 +258,11 @@ class GitHub:
                     f"{what}: GitHub's rate limit is exhausted until {reset} ({wait:.0f} s); "
                     "run the command again then (with --resume if a release was under way)"
                 )
-                raise GitHubError(msg)
+                raise RateLimited(msg, wait)
             return wait
         return None
 
-    def _refusal(self, status: int, data: Any, what: str) -> GitHubError:
+    def refusal(self, status: int, data: Any, what: str) -> GitHubError:
         message = _message(data)
         if status == 401:
             return TokenRejected(
@@ -295,7 +305,7 @@ class GitHub:
                 if 200 <= status < 300:
                     return accept(data)
                 if status not in _TRANSIENT_STATUS:
-                    raise self._refusal(status, data, what)
+                    raise self.refusal(status, data, what)
                 last = f"{status} {_message(data)}"
             self.sleep(min(0.5 * 2 ** (attempt - 1), self.max_wait))
             done = verify()
@@ -303,8 +313,28 @@ class GitHub:
                 return done
         raise Unreachable(
             f"{what}: GitHub did not confirm the write after {self.attempts} attempts ({last}), and it has not "
-            "taken effect; run the command again when the API answers"
+            "taken effect; run the command again when the API answers",
+            last,
         )
+
+    def send_once(self, method: str, path: str, *, body: Any, what: str) -> tuple[int, Any]:
+        """A write that must not be repeated without the caller's say (a dispatch): sent once, the answer given back
+        as (status, data) for any 2xx or 4xx. A refusal for the rate limit is waited out and sent again (GitHub
+        did nothing); no answer or a 5xx raises OutcomeUnknown, and the caller finds out what happened."""
+        for _ in range(self.attempts):
+            try:
+                status, headers, data = self._send(method, path, body=body)
+            except _Lost as lost:
+                raise OutcomeUnknown(f"{what}: no answer from {self.url} ({lost})") from None
+            if status in _TRANSIENT_STATUS:
+                raise OutcomeUnknown(f"{what}: GitHub answered {status} {_message(data)}")
+            wait = self._retry_wait(status, headers, data, what) if status in (403, 429) else None
+            if wait is None:
+                return status, data
+            if self.notice:
+                self.notice(f"{what}: rate limited; sending again in {wait:.0f} s")
+            self.sleep(wait)
+        raise GitHubError(f"{what}: GitHub kept refusing for the rate limit; run the command again later")
 
     # -- the calls a release makes ------------------------------------------------------------------------------
 
@@ -335,50 +365,17 @@ class GitHub:
         ]
         return found
 
-    def find_runs(self, workflow: str, *, event: str, head_sha: str, branch: str | None = None) -> list[RunInfo]:
-        params: dict[str, Any] = {"event": event, "head_sha": head_sha, "per_page": 20}
-        if branch:
-            params["branch"] = branch
-        data = self.get(
-            f"/actions/workflows/{workflow}/runs", params, what=f"listing runs of {workflow}", missing_ok=True
-        )
-        if data is None:
-            msg = (
-                f"the repository has no workflow {workflow!r} on GitHub; push .github/workflows/{workflow} "
-                "(generate it with `releasekit workflows`)"
-            )
-            raise GitHubError(msg)
-        return [run_record(r) for r in data.get("workflow_runs", [])]
-
-    def run(self, run_id: int) -> RunInfo:
-        return run_record(self.get(f"/actions/runs/{run_id}", what=f"reading run {run_id}"))
-
-    def jobs(self, run_id: int) -> list[JobInfo]:
-        data = self.get(f"/actions/runs/{run_id}/jobs", {"per_page": 100}, what=f"reading the jobs of run {run_id}")
-        return [
-            JobInfo(
-                id=j["id"],
-                name=j["name"],
-                status=j["status"],
-                conclusion=j.get("conclusion"),
-                html_url=j.get("html_url") or "",
-                started_at=j.get("started_at"),
-                completed_at=j.get("completed_at"),
-            )
-            for j in data.get("jobs", [])
-        ]
-
     def tag_object(self, tag: str) -> str | None:
         """The SHA the tag ref points at on GitHub (the tag object for an annotated tag), or None."""
-        data = self.get(f"/git/ref/tags/{_quote(tag)}", what=f"reading tag {tag}", missing_ok=True)
+        data = self.get(f"/git/ref/tags/{quote_path(tag)}", what=f"reading tag {tag}", missing_ok=True)
         return None if data is None else str(data["object"]["sha"])
 
-    def job_log_tail(self, job_id: int, lines: int = 12) -> list[str]:
-        """The last lines of a job's log, best effort (a diagnostic: any failure gives no lines)."""
+    def log_tail(self, path: str, lines: int) -> list[str]:
+        """The last lines of a log the API redirects to (a job's), best effort: any failure gives no lines."""
         import urllib.request
 
         try:
-            status, headers, _ = self._send("GET", f"/actions/jobs/{job_id}/logs")
+            status, headers, _ = self._send("GET", path)
             location = headers.get("location")
             if status != 302 or not location:
                 return []
@@ -391,7 +388,7 @@ class GitHub:
 
     def release_for_tag(self, tag: str) -> ReleaseInfo | None:
         """The release of a tag, drafts included (GET releases/tags/{tag} does not return drafts)."""
-        published = self.get(f"/releases/tags/{_quote(tag)}", what=f"reading the release of {tag}", missing_ok=True)
+        published = self.get(f"/releases/tags/{quote_path(tag)}", what=f"reading the release of {tag}", missing_ok=True)
         if published is not None:
             return release_record(published)
         page = self.get("/releases", {"per_page": 100}, what="listing releases")
@@ -490,5 +487,5 @@ def _message(data: Any) -> str:
     return ""
 
 
-def _quote(tag: str) -> str:
+def quote_path(tag: str) -> str:
     return urllib.parse.quote(tag, safe="/")

@@ -36,7 +36,7 @@ class Check:
 @dataclass(frozen=True)
 class RunInfo:
     id: int
-    name: str
+    name: str  # the run's title (display_title: run-name), else the workflow's name
     path: str
     event: str
     status: str
@@ -46,6 +46,17 @@ class RunInfo:
     html_url: str
     run_attempt: int
     created_at: str
+    updated_at: str = ""
+    workflow_name: str = ""
+    run_number: int = 0
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    number: int
+    name: str
+    status: str
+    conclusion: str | None
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,27 @@ class JobInfo:
     html_url: str
     started_at: str | None
     completed_at: str | None
+    labels: tuple[str, ...] = ()
+    runner_name: str | None = None
+    run_attempt: int = 1
+    steps: tuple[StepInfo, ...] = ()
+
+    @property
+    def failed_steps(self) -> list[StepInfo]:
+        return [s for s in self.steps if s.conclusion in ("failure", "timed_out", "cancelled")]
+
+    def step_url(self, step: StepInfo) -> str:
+        """The step's place in the job's log page, as GitHub links it."""
+        return f"{self.html_url}#step:{step.number}:1"
+
+
+@dataclass(frozen=True)
+class WorkflowInfo:
+    id: int
+    name: str
+    path: str  # .github/workflows/release-full.yml
+    state: str  # active, disabled_manually, disabled_inactivity, ...
+    html_url: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +127,38 @@ def run_record(r: Mapping[str, Any]) -> RunInfo:
         html_url=r.get("html_url") or "",
         run_attempt=r.get("run_attempt") or 1,
         created_at=r.get("created_at") or "",
+        updated_at=r.get("updated_at") or "",
+        workflow_name=r.get("name") or "",
+        run_number=r.get("run_number") or 0,
+    )
+
+
+def job_record(j: Mapping[str, Any]) -> JobInfo:
+    return JobInfo(
+        id=j["id"],
+        name=j.get("name") or "",
+        status=j.get("status") or "",
+        conclusion=j.get("conclusion"),
+        html_url=j.get("html_url") or "",
+        started_at=j.get("started_at"),
+        completed_at=j.get("completed_at"),
+        labels=tuple(j.get("labels") or ()),
+        runner_name=j.get("runner_name"),
+        run_attempt=j.get("run_attempt") or 1,
+        steps=tuple(
+            StepInfo(s.get("number") or i, s.get("name") or "", s.get("status") or "", s.get("conclusion"))
+            for i, s in enumerate(j.get("steps") or [], start=1)
+        ),
+    )
+
+
+def workflow_record(w: Mapping[str, Any]) -> WorkflowInfo:
+    return WorkflowInfo(
+        id=w["id"],
+        name=w.get("name") or "",
+        path=w.get("path") or "",
+        state=w.get("state") or "active",
+        html_url=w.get("html_url") or "",
     )
 
 

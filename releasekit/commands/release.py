@@ -266,9 +266,11 @@ def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) ->
 
 
 def _drive(args: argparse.Namespace, session: _Session, journal: Journal, *, commit: str, workflow: str) -> int:
+    from releasekit.backends.actions import job_log_tail
     from releasekit.journal import Journal
     from releasekit.steps.apply import failpoint
-    from releasekit.steps.watch import Clock, display_for, find_run, follow
+    from releasekit.steps.runview import display_for, failure, machine_labels
+    from releasekit.steps.watch import Clock, find_run, follow
 
     gh = session.github()
     clock = Clock(poll=args.poll)
@@ -288,15 +290,19 @@ def _drive(args: argparse.Namespace, session: _Session, journal: Journal, *, com
         say("run", f"{workflow} run {found.id} started by {journal.tag}: {found.html_url}")
     failpoint("run")
     try:
-        result = follow(gh, journal.run_id, clock=clock, timeout=args.timeout * 60, display=display_for())
+        machines = machine_labels(session.located.config)
+        display = display_for(machines=machines)
+        result = follow(gh, journal.run_id, clock=clock, timeout=args.timeout * 60, display=display)
     finally:
         session.waited = clock.waited
     if not result.ok:
         print(f"The release workflow failed ({result.run.conclusion}): {result.run.html_url}")
+        print("\n".join(failure(result.run, result.jobs, machines)[1:]))
         for job in result.failed_jobs:
-            print(f"  {job.name}: {job.conclusion}  {job.html_url}")
-            for line in gh.job_log_tail(job.id):
-                print(f"    | {line}")
+            tail = job_log_tail(gh, job.id)
+            if tail:
+                print(f"  the end of {job.name}'s log:")
+                print("\n".join(f"    | {line}" for line in tail))
         print(
             f"{journal.tag} is pushed. Fix the cause, re-run the failed jobs "
             f"(`gh run rerun {result.run.id} --failed`), then `releasekit release --resume` follows the run again."

@@ -81,6 +81,16 @@ def message_format(value: str) -> str | None:
     return None
 
 
+def ref_template(value: str) -> str | None:
+    rest = value.replace("{tag}", "").replace("{version}", "")
+    if not value.strip() or "{" in rest or "}" in rest:
+        return f"ref {value!r}: give a branch or tag; the only placeholders are {{tag}} and {{version}}"
+    ref = value.replace("{tag}", "v1.0.0").replace("{version}", "1.0.0")
+    if _BAD_REF.search(ref) or ref.startswith(("/", "-", ".")) or ref.endswith((".", "/", ".lock")):
+        return f"ref {value!r} is not a name git accepts (see `git check-ref-format`)"
+    return None
+
+
 def relative_path(value: str) -> str | None:
     if not value:
         return "the path is empty"
@@ -120,7 +130,7 @@ def semantic_problems(located: Located) -> list[Problem]:
     def at(path: PathKey, message: str) -> None:
         out.append(located.problem(path, message))
 
-    for check in (_versioning, _machines, _services, _env, _workflows, _publish):
+    for check in (_versioning, _machines, _services, _env, _workflows, _publish, _full_release):
         check(located, at)
     return out
 
@@ -245,6 +255,45 @@ def _publish(located: Located, at: _At) -> None:
                 (*path, "token-secret"),
                 f"publish.python.token-secret: {py.token_secret!r} is not declared in env.secrets",
             )
+
+
+def _full_release(located: Located, at: _At) -> None:
+    """release.full names a dispatchable workflow and gives only inputs it declares, with fitting values."""
+    c = located.config
+    full = c.release.full
+    base: PathKey = ("release", "full")
+    if full.workflow is None:
+        from releasekit.plan import full_release_key
+
+        if full.inputs and full_release_key(c) is None:
+            at((*base, "inputs"), "release.full.inputs: no workflow is the full release; set release.full.workflow")
+        return
+    wf = c.workflows.get(full.workflow)
+    if wf is None:
+        at(
+            (*base, "workflow"),
+            f"release.full.workflow: {full.workflow!r} is not a workflow{_suggest(full.workflow, c.workflows)}",
+        )
+        return
+    if wf.triggers.workflow_dispatch is None:
+        at(
+            (*base, "workflow"),
+            f"release.full.workflow: {full.workflow!r} has no workflow_dispatch trigger, so it cannot be dispatched",
+        )
+        return
+    declared = wf.triggers.workflow_dispatch.inputs
+    for name, value in full.inputs.items():
+        spec = declared.get(name)
+        if spec is None:
+            at(
+                (*base, "inputs", name),
+                f"release.full.inputs.{name}: workflows.{full.workflow} declares no such input"
+                f"{_suggest(name, declared)}",
+            )
+            continue
+        message = _input_problem(spec.type, value, spec.options)
+        if message:
+            at((*base, "inputs", name), f"release.full.inputs.{name}: {message.replace('default ', 'value ', 1)}")
 
 
 def _check_workflow(located: Located, key: str, at: _At) -> None:

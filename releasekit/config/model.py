@@ -412,6 +412,34 @@ class Publish:
 
 
 @dataclass(frozen=True)
+class FullRelease:
+    """How `releasekit release-full` dispatches the manual full release."""
+
+    workflow: str | None = field(
+        default=None,
+        metadata=meta(
+            "Key of the workflow to dispatch (under `workflows`). Default: the one built from the `release-full` "
+            "template, else the only one whose `workflow_dispatch` declares a `version` input.",
+            pattern=NAME,
+        ),
+    )
+    ref: str = field(
+        default="{tag}",
+        metadata=meta(
+            "The branch or tag to run the workflow on; `{tag}` and `{version}` are replaced.", check="ref_template"
+        ),
+    )
+    inputs: dict[str, str | bool | int] = field(
+        default_factory=dict,
+        metadata=meta(
+            "Values for the workflow's dispatch inputs, by name; `{version}` is replaced in strings. The `version` "
+            "input (and the correlation input) are filled in without being listed.",
+            key_pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$",
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class ReleaseSettings:
     """How `releasekit release` cuts a release."""
 
@@ -424,6 +452,9 @@ class ReleaseSettings:
     commit_message: str = field(
         default="Release {version}",
         metadata=meta("Message of the release commit and the tag; `{version}` is replaced.", check="message_format"),
+    )
+    full: FullRelease = field(
+        default=FullRelease(), metadata=meta("The manual full release (`releasekit release-full`).")
     )
 
 

@@ -1,18 +1,21 @@
-"""Follow a workflow run through the API: find the run a push or dispatch started, then its jobs to the end.
+"""Follow a workflow run through the API: find the run a push or dispatch started, then follow it to the end.
 
-Display is separate from polling: a live job table on a terminal, one line per change otherwise (logs, CI).
-Polls use conditional requests (ETags), which GitHub does not charge against the rate limit when unchanged.
+What a poll costs: the run is read with a conditional request (GitHub does not charge an unchanged answer, a 304,
+against the rate limit), and its jobs only when the run changed (a job starting or finishing moves the run's
+`updated_at`), or every `refresh` seconds while jobs run, for the steps. The interval backs off as the run gets
+older, from `poll` up to `max_poll`. A lost API is waited for; a rate limit is waited out. Display is separate
+(`runview.py`): it is told of every change.
 """
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from releasekit.backends.github import GitHub
+from releasekit.backends import actions
+from releasekit.backends.github import GitHub, RateLimited, Unreachable
 from releasekit.backends.records import JobInfo, RunInfo
 from releasekit.errors import ReleasekitError
 
@@ -37,14 +40,31 @@ class RunResult:
 
 @dataclass
 class Clock:
-    """Time as the watcher sees it (tests and benchmarks pass a faster poll, never a fake clock)."""
+    """Time as the watcher sees it. `speed` > 1 runs it faster than real time, for a sandbox whose clock is sped
+    up the same way (benchmarks); a poll of 5 s at speed 100 sleeps 50 ms."""
 
     poll: float = 5.0
-    waited: float = 0.0  # seconds spent waiting for GitHub, for `RELEASEKIT_TIMINGS`
+    max_poll: float = 30.0
+    speed: float = 1.0
+    waited: float = 0.0  # seconds (of this clock) spent waiting for GitHub, for `RELEASEKIT_TIMINGS`
+    _origin: float = field(default_factory=time.monotonic)
+
+    def now(self) -> float:
+        return (time.monotonic() - self._origin) * self.speed
 
     def sleep(self, seconds: float) -> None:
         self.waited += seconds
-        time.sleep(seconds)
+        time.sleep(seconds / self.speed)
+
+    def interval(self, elapsed: float) -> float:
+        """The pause before the next poll: `poll` for a young run, then a twentieth of its age, up to `max_poll`."""
+        return min(max(self.poll, elapsed / 20), max(self.poll, self.max_poll))
+
+
+class Display(Protocol):
+    def update(self, run: RunInfo, jobs: Sequence[JobInfo]) -> None: ...
+
+    def note(self, text: str) -> None: ...
 
 
 def find_run(
@@ -58,17 +78,27 @@ def find_run(
     timeout: float,
 ) -> RunInfo:
     """The newest run of `workflow` for this event and commit (and tag or branch), waiting for it to appear."""
-    deadline = time.monotonic() + timeout
+    deadline = clock.now() + timeout
     while True:
-        runs = gh.find_runs(workflow, event=event, head_sha=head_sha, branch=branch)
-        if runs:
-            return max(runs, key=lambda r: r.id)
-        if time.monotonic() >= deadline:
+        found = actions.runs(gh, workflow, event=event, head_sha=head_sha, branch=branch)
+        if found:
+            return max(found, key=lambda r: r.id)
+        if clock.now() >= deadline:
             msg = (
                 f"no run of {workflow} started for {branch or head_sha[:12]} ({event}, commit {head_sha[:12]}) "
                 f"within {timeout:.0f} s; check the workflow's triggers and the repository's Actions page"
             )
             raise WatchError(msg)
+        clock.sleep(clock.poll)
+
+
+def wait_for_run(*, clock: Clock, timeout: float, lookup: Callable[[], RunInfo | None]) -> RunInfo | None:
+    """Call `lookup` until it finds the run or `timeout` passes (None then)."""
+    deadline = clock.now() + timeout
+    while True:
+        found = lookup()
+        if found is not None or clock.now() >= deadline:
+            return found
         clock.sleep(clock.poll)
 
 
@@ -79,69 +109,44 @@ def follow(
     clock: Clock,
     timeout: float,
     display: Display,
+    refresh: float = 300.0,
 ) -> RunResult:
-    """Poll the run and its jobs until the run completes; the display is told of every change."""
-    deadline = time.monotonic() + timeout
+    """Poll the run (and its jobs when it changed) until it completes; the display is told of every change."""
+    started = clock.now()
+    deadline = started + timeout
+    last_run: RunInfo | None = None
+    jobs: tuple[JobInfo, ...] = ()
+    jobs_read = started
+    outage = 0.0
     while True:
-        run = gh.run(run_id)
-        jobs = tuple(gh.jobs(run_id))
+        try:
+            run = actions.run(gh, run_id)
+            stale = clock.now() - jobs_read >= refresh and any(j.status != "completed" for j in jobs)
+            if run != last_run or stale or not jobs:
+                jobs = tuple(actions.jobs(gh, run_id))
+                jobs_read = clock.now()
+        except Unreachable as exc:
+            outage = min(max(outage * 2, clock.poll), clock.max_poll * 2)
+            display.note(f"the GitHub API is not answering ({exc.reason}); still watching, next try in {outage:.0f} s")
+            _pause(clock, outage, deadline, run_id)
+            continue
+        except RateLimited as exc:
+            display.note(f"{exc}; waiting {exc.wait:.0f} s, then watching on")
+            clock.sleep(exc.wait)
+            continue
+        if outage:
+            display.note("the GitHub API answers again")
+            outage = 0.0
+        last_run = run
         display.update(run, jobs)
         if run.status == "completed":
             return RunResult(run, jobs)
-        if time.monotonic() >= deadline:
-            msg = f"run {run_id} did not finish within {timeout / 60:.0f} min; it is still {run.status}: {run.html_url}"
-            raise WatchError(msg)
-        clock.sleep(clock.poll)
+        _pause(clock, clock.interval(clock.now() - started), deadline, run_id, run)
 
 
-def _state(status: str, conclusion: str | None) -> str:
-    return conclusion if status == "completed" and conclusion else status
-
-
-class Display:
-    """One line per change: what a log or a CI console keeps."""
-
-    def __init__(self, out: TextIO | None = None) -> None:
-        self.out = out or sys.stdout
-        self.seen: dict[object, str] = {}
-
-    def _say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
-
-    def update(self, run: RunInfo, jobs: Sequence[JobInfo]) -> None:
-        state = _state(run.status, run.conclusion)
-        if self.seen.get("run") != state:
-            self.seen["run"] = state
-            self._say(f"  run {run.id} {run.name}: {state}  {run.html_url}")
-        for job in jobs:
-            job_state = _state(job.status, job.conclusion)
-            if self.seen.get(job.id) != job_state:
-                self.seen[job.id] = job_state
-                self._say(f"    {job.name}: {job_state}")
-
-
-class TableDisplay(Display):
-    """A live table of the jobs, redrawn in place on a terminal."""
-
-    def __init__(self, out: TextIO | None = None) -> None:
-        super().__init__(out)
-        self.drawn = 0
-        self.started = time.monotonic()
-
-    def update(self, run: RunInfo, jobs: Sequence[JobInfo]) -> None:
-        lines = [f"  run {run.id} {run.name}: {_state(run.status, run.conclusion)}  {run.html_url}"]
-        width = max((len(j.name) for j in jobs), default=0)
-        for job in jobs:
-            lines.append(f"    {job.name:<{width}}  {_state(job.status, job.conclusion)}")
-        lines.append(f"  {time.monotonic() - self.started:.0f} s")
-        text = "".join("\x1b[2K" + line + "\n" for line in lines)
-        if self.drawn:
-            text = f"\x1b[{self.drawn}F" + text  # back to the table's first line, then redraw it
-        self.out.write(text)
-        self.out.flush()
-        self.drawn = len(lines)
-
-
-def display_for(out: TextIO | None = None) -> Display:
-    out = out or sys.stdout
-    return TableDisplay(out) if out.isatty() else Display(out)
+def _pause(clock: Clock, seconds: float, deadline: float, run_id: int, run: RunInfo | None = None) -> None:
+    if clock.now() >= deadline:
+        state = f"it is still {run.status}: {run.html_url}" if run else "GitHub did not answer"
+        msg = f"run {run_id} did not finish in the time given (--timeout); {state}"
+        raise WatchError(msg)
+    clock.sleep(min(seconds, max(deadline - clock.now(), 0.0) + 0.001))

@@ -9,8 +9,8 @@ if TYPE_CHECKING:
 
 
 def register_all(hub: Sandbox) -> None:
-    from releasekit.sandbox.api import actions, control, git, releases, repos
+    from releasekit.sandbox.api import actions, contents, control, git, releases, repos
 
     # Order matters where a literal segment and a parameter compete: each module adds its literal routes first.
-    for module in (repos, git, releases, actions, control):
+    for module in (repos, contents, git, releases, actions, control):
         module.register(hub)
