@@ -1,5 +1,7 @@
 """Publish a tagged version: build and check the Python distributions, upload them to the configured index, and
-publish the GitHub release (a draft first, then the assets and SHA256SUMS, then the notes). Safe to run again."""
+publish the GitHub release (a draft first, then the assets and SHA256SUMS, then the notes). When the release is
+already published, attach the files it lacks (the installers a later workflow builds) and update its SHA256SUMS.
+Safe to run again."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from releasekit.backends.git import Git
     from releasekit.backends.github import GitHub
     from releasekit.config.model import Config
+    from releasekit.steps.publish import Outcome
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="releasekit-publish-") as scratch:
         files = _gather(args, config, root, version, report=report, scratch=Path(scratch))
-        from releasekit.steps.publish import local_assets, publish_release, write_sums
+        from releasekit.steps.publish import local_assets, publish_release
 
         assets = local_assets(files)
         if not assets:
@@ -77,7 +80,6 @@ def run(args: argparse.Namespace) -> int:
             )
             raise ReleasekitError(msg)
         _upload_to_index(args, config, files, report)
-        assets.append(write_sums(assets, Path(scratch)))
         notes = _notes(config, root, str(version), report)
         outcome = publish_release(
             gh,
@@ -87,14 +89,30 @@ def run(args: argparse.Namespace) -> int:
             prerelease=bool(version.prerelease),
             replace=args.replace,
             report=report,
+            scratch=Path(scratch),
         )
     uploaded = sum(a.action != "skip" for a in outcome.actions)
     skipped = sum(a.action == "skip" for a in outcome.actions)
     if outcome.already_published:
-        print(f"{args.tag} was already published; nothing changed.")
+        print(_attached_summary(args.tag, outcome))
     else:
         print(f"Published {args.tag}: {uploaded} uploaded, {skipped} already there. {outcome.release.html_url}")
     return 0
+
+
+def _attached_summary(tag: str, outcome: Outcome) -> str:
+    attached = sum(a.action == "upload" for a in outcome.actions)
+    replaced = sum(a.action == "replace" for a in outcome.actions)
+    done = []
+    if attached:
+        done.append(f"attached {attached} asset{'' if attached == 1 else 's'}")
+    if replaced:
+        done.append(f"replaced {replaced}")
+    if outcome.sums_written:
+        done.append("SHA256SUMS updated")
+    if not done:
+        return f"{tag} was already published; nothing changed."
+    return f"{tag} was already published; {', '.join(done)}. {outcome.release.html_url}"
 
 
 def _check_tag(git: Git, gh: GitHub, tag: str) -> None:
