@@ -294,40 +294,6 @@ def test_abort_refuses_once_the_tag_is_public(scene: Scene) -> None:
     assert "v1.4.0 is already on origin" in proc.stderr and "--resume" in proc.stderr
 
 
-def test_the_job_table_on_a_terminal() -> None:
-    import io
-
-    from releasekit.backends.records import JobInfo, RunInfo
-    from releasekit.steps.runview import TableDisplay, display_for
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    out = Terminal()
-    display = display_for(out)
-    assert isinstance(display, TableDisplay)
-    run = RunInfo(
-        1,
-        "Release 1.4.0",
-        ".github/workflows/release.yml",
-        "push",
-        "in_progress",
-        None,
-        "a" * 40,
-        "v1.4.0",
-        "https://x/runs/1",
-        1,
-        "",
-    )
-    job = JobInfo(2, "build", "in_progress", None, "https://x/job/2", None, None)
-    display.update(run, [job])
-    display.update(run, [JobInfo(2, "build", "completed", "success", "https://x/job/2", None, None)])
-    text = out.getvalue()
-    assert "\x1b[3F" in text  # the second table is drawn over the first (3 lines: run, job, elapsed)
-    assert "build  success" in text.rsplit("\x1b[3F", 1)[1]
-
-
 def test_abort_after_the_files_were_written_restores_them(scene: Scene) -> None:
     (scene.project / "CHANGELOG.md").unlink()
     scene.git("commit", "-q", "-am", "docs: no changelog yet")

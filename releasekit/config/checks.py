@@ -259,41 +259,34 @@ def _publish(located: Located, at: _At) -> None:
 
 def _full_release(located: Located, at: _At) -> None:
     """release.full names a dispatchable workflow and gives only inputs it declares, with fitting values."""
+    from releasekit.plan import full_release_key
+
     c = located.config
     full = c.release.full
     base: PathKey = ("release", "full")
-    if full.workflow is None:
-        from releasekit.plan import full_release_key
-
-        if full.inputs and full_release_key(c) is None:
+    key = full_release_key(c)
+    if key is None:
+        if full.inputs:
             at((*base, "inputs"), "release.full.inputs: no workflow is the full release; set release.full.workflow")
         return
-    wf = c.workflows.get(full.workflow)
+    where = "release.full.workflow" if full.workflow else f"the full release (workflows.{key})"
+    wf = c.workflows.get(key)
     if wf is None:
-        at(
-            (*base, "workflow"),
-            f"release.full.workflow: {full.workflow!r} is not a workflow{_suggest(full.workflow, c.workflows)}",
-        )
+        at((*base, "workflow"), f"release.full.workflow: {key!r} is not a workflow{_suggest(key, c.workflows)}")
         return
     if wf.triggers.workflow_dispatch is None:
-        at(
-            (*base, "workflow"),
-            f"release.full.workflow: {full.workflow!r} has no workflow_dispatch trigger, so it cannot be dispatched",
-        )
+        at((*base, "workflow"), f"{where}: {key!r} has no workflow_dispatch trigger, so it cannot be dispatched")
         return
     declared = wf.triggers.workflow_dispatch.inputs
     for name, value in full.inputs.items():
         spec = declared.get(name)
         if spec is None:
-            at(
-                (*base, "inputs", name),
-                f"release.full.inputs.{name}: workflows.{full.workflow} declares no such input"
-                f"{_suggest(name, declared)}",
-            )
+            message = f"workflows.{key} declares no such input{_suggest(name, declared)}"
+            at((*base, "inputs", name), f"release.full.inputs.{name}: {message}")
             continue
-        message = _input_problem(spec.type, value, spec.options)
-        if message:
-            at((*base, "inputs", name), f"release.full.inputs.{name}: {message.replace('default ', 'value ', 1)}")
+        problem = _input_problem(spec.type, value, spec.options)
+        if problem:
+            at((*base, "inputs", name), f"release.full.inputs.{name}: {problem.replace('default ', 'value ', 1)}")
 
 
 def _check_workflow(located: Located, key: str, at: _At) -> None:
