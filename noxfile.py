@@ -1,4 +1,4 @@
-"""releasekit's own sessions: tests, lint, workflows, release, bench, demo. No logic here, only tools."""
+"""releasekit's own sessions: tests, lint, workflows, release, release_full, bench, demo. No logic here, only tools."""
 
 from __future__ import annotations
 
@@ -35,7 +35,15 @@ def workflows(session: nox.Session) -> None:
 def release(session: nox.Session) -> None:
     """Cut a release of releasekit itself: `nox -s release -- 0.2.0` (docs/commands/release.md)."""
     session.install("-e", ".")
-    session.run("releasekit", "release", *session.posargs)
+    session.run("releasekit", "release", *session.posargs, interrupt_timeout=30.0)
+
+
+@nox.session(default=False)
+def release_full(session: nox.Session) -> None:
+    """Dispatch releasekit's own Release Full workflow for a released version and follow it:
+    `nox -s release_full -- 0.2.0` (docs/commands/release-full.md)."""
+    session.install("-e", ".")
+    session.run("releasekit", "release-full", *session.posargs, interrupt_timeout=30.0)
 
 
 @nox.session

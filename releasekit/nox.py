@@ -12,7 +12,9 @@ import nox
 
 
 def _releasekit(session: nox.Session, command: str) -> None:
-    session.run(sys.executable, "-m", "releasekit", command, *session.posargs, external=True)
+    # Ctrl-C reaches releasekit too: `release-full` then detaches from the run (or cancels it) and says how to
+    # watch it again. nox would kill it 0.3 s after the interrupt; it gets 30 s to finish what it is doing.
+    session.run(sys.executable, "-m", "releasekit", command, *session.posargs, external=True, interrupt_timeout=30.0)
 
 
 @nox.session(python=False)
@@ -29,9 +31,15 @@ def release(session: nox.Session) -> None:
 
 
 @nox.session(python=False, default=False)
+def release_full(session: nox.Session) -> None:
+    """Dispatch the full release workflow for a released version and follow it: `nox -s release_full -- 1.4.0`."""
+    _releasekit(session, "release-full")
+
+
+@nox.session(python=False, default=False)
 def publish(session: nox.Session) -> None:
     """Publish a tagged version: `nox -s publish -- v1.4.0` (what the release workflow runs)."""
     _releasekit(session, "publish")
 
 
-__all__ = ["publish", "release", "workflows"]
+__all__ = ["publish", "release", "release_full", "workflows"]

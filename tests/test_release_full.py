@@ -434,3 +434,23 @@ def test_runs_lists_recent_runs(scene: Scene) -> None:
     assert every.returncode == 0 and "all workflows" in every.stdout
     unknown = scene.releasekit("runs", "nope.yml")
     assert unknown.returncode == 1 and "has no workflow 'nope.yml'" in unknown.stderr
+
+
+def test_nox_release_full_session(scene: Scene) -> None:
+    """`nox -s release_full -- 1.3.2` in the project (its noxfile imports releasekit.nox) is the same command."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "release_full", "--", "1.3.2", *WATCH],
+        cwd=scene.project,
+        env=scene.env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Release Full 1.3.2 [" in proc.stdout and ": success in " in proc.stdout
+    assert len(dispatches(scene)) == 1 and full_runs(scene)[0].conclusion == "success"
+    listed = subprocess.run(
+        [sys.executable, "-m", "nox", "--list"], cwd=scene.project, capture_output=True, text=True, check=False
+    )
+    assert "release_full" in listed.stdout

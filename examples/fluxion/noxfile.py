@@ -1,3 +1,3 @@
-"""Fluxion's nox sessions: releasekit's `workflows`, `release` and `publish` (see docs/commands/nox.md)."""
+"""Fluxion's nox sessions: releasekit's `workflows`, `release`, `release_full` and `publish` (docs/commands/nox.md)."""
 
 import releasekit.nox  # noqa: F401
