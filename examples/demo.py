@@ -1,10 +1,13 @@
 """The main job on the bundled example, shown step by step: `nox -s demo` runs this.
 
 Copies examples/fluxion to a scratch directory, generates its GitHub Actions workflows from releasekit.yaml, shows
-them, runs the three linters over them (actionlint, check-jsonschema, zizmor), edits one by hand to show that
-`--check` catches it with a diff, regenerates. Then it cuts release 1.4.0 against a local GitHub (the sandbox, also
-the git `origin`) and a local package index: the plan first (`--dry-run`), then the release itself, followed to the
-published GitHub release. It cleans up after itself. Needs only Python, git and the test extra.
+the manual full release's workflow, runs the three linters over them (actionlint, check-jsonschema, zizmor), edits
+one by hand to show that `--check` catches it with a diff, regenerates. Then, against a local GitHub (the sandbox,
+also the git `origin`) and a local package index: cuts release 1.4.0 (the plan first, with `--dry-run`, then the
+release, followed to the published GitHub release; the release workflow runs the real `releasekit publish`), then
+dispatches the full release of 1.4.0 (a matrix over the three machines; one leg is scripted to fail once, and
+`--rerun-failed` re-runs it), which attaches the desktop installers to the release. A closing summary lists what
+was made. It cleans up after itself. Needs only Python, git and the test extra.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 EXAMPLE = Path(__file__).resolve().parent / "fluxion"
 BIN = Path(sys.executable).parent
@@ -58,16 +62,20 @@ def main() -> int:
         step("2. Generate the workflows")
         run([releasekit, "workflows"], project, env=env)
 
-        step("3. What was generated")
+        step("3. What was generated; here the manual full release, a matrix over the machines")
         for path in sorted((project / ".github").rglob("*.y*ml")):
-            print(f"\n--- {path.relative_to(project)} ---")
-            print(path.read_text().rstrip())
+            print(f"{path.relative_to(project)}: {len(path.read_text().splitlines())} lines")
+        print("\n--- .github/workflows/release-full.yml ---")
+        print((project / ".github/workflows/release-full.yml").read_text().rstrip())
 
         step("4. The three linters CI runs on every generated workflow")
         files = [p.relative_to(project).as_posix() for p in sorted((project / ".github/workflows").glob("*.yml"))]
         run([tool("actionlint"), "-config-file", ".github/actionlint.yaml", *files], project, env=env)
         run([tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *files], project, env=env)
-        run([tool("zizmor"), "--offline", "--no-progress", ".github/workflows"], project, env=env)
+        if shutil.which(tool("zizmor")):
+            run([tool("zizmor"), "--offline", "--no-progress", ".github/workflows"], project, env=env)
+        else:
+            print("(zizmor is not installed here: it needs Python 3.11 or later)")
 
         step("5. Someone edits a generated file by hand; --check catches it with a diff")
         target = project / ".github/workflows/release.yml"
@@ -79,13 +87,13 @@ def main() -> int:
         run([releasekit, "workflows"], project, env=env)
         run([releasekit, "workflows", "--check"], project, env=env)
 
-        release(project, releasekit, env, Path(tmp))
+        rehearse(project, releasekit, env, Path(tmp))
 
     step("Done: the scratch copy, the sandbox and the index are removed")
     return 0
 
 
-def release(project: Path, releasekit: str, env: dict[str, str], tmp: Path) -> None:
+def rehearse(project: Path, releasekit: str, env: dict[str, str], tmp: Path) -> None:
     from releasekit.sandbox.app import Sandbox
     from releasekit.sandbox.index import PackageIndex
 
@@ -120,6 +128,54 @@ def release(project: Path, releasekit: str, env: dict[str, str], tmp: Path) -> N
         step("10. Bad input fails before anything changes")
         run([releasekit, "release", "1.4"], project, expect=2, env=renv)
         run([releasekit, "release", "1.3.0", *flags], project, expect=2, env=renv)
+
+        step("11. The full release of 1.4.0: checked through the API, dispatched once, followed job by job")
+        # In the sandbox the jobs do not build installers; the last one makes stand-ins for what the three
+        # machines' `npm run tauri build` would have made, then runs the real `releasekit publish`, which attaches
+        # them to the release that step 9 published. The Windows leg is scripted to fail once.
+        hub.script(workflow="release-full.yml", job="GitHub release", command=INSTALLERS + " && " + ATTACH)
+        hub.script(
+            workflow="release-full.yml",
+            job="build (windows-pc)",
+            conclusion="failure",
+            step="Build the desktop installers",
+            times=1,
+        )
+        run([releasekit, "release-full", "1.4.0", "--input", "channel=beta"], project, expect=1, env=renv)
+        run([releasekit, "release-full", "1.4.0", "--rerun-failed", "--poll", "0.5"], project, env=renv)
+
+        step("12. The runs, as `releasekit runs` lists them")
+        run([releasekit, "runs"], project, env=renv)
+
+        step("13. Summary")
+        summarize(hub)
+
+
+# Stand-ins for the desktop installers the build legs make (bundle names as Tauri writes them).
+INSTALLERS = (
+    f'"{sys.executable}" -c "import os, pathlib; d = pathlib.Path(\'dist\'); d.mkdir(); '
+    "[(d / n).write_bytes(os.urandom(150_000)) for n in ('Fluxion_1.4.0_aarch64.dmg', 'Fluxion_1.4.0_x64_en-US.msi', "
+    "'Fluxion_1.4.0_x64-setup.exe', 'fluxion_1.4.0_amd64.AppImage', 'fluxion_1.4.0_amd64.deb')]\""
+)
+ATTACH = f'"{sys.executable}" -m releasekit publish "$GITHUB_REF_NAME" --dist dist --skip-index'
+
+
+def summarize(hub: Any) -> None:
+    """What the rehearsal made, read back from the sandbox."""
+    name = "fluxion-app/fluxion"
+    for run_ in hub.runs(name):
+        print(
+            f"run {run_.id}  {run_.path.rsplit('/', 1)[-1]:<17} {run_.event:<17} {run_.head_branch:<7} "
+            f"{run_.conclusion} (attempt {run_.run_attempt})"
+        )
+    dispatches = hub.requests("POST", f"/repos/{name}/actions/workflows/release-full.yml/dispatches")
+    print(f"dispatches of release-full.yml sent: {len(dispatches)} (answered {[d['status'] for d in dispatches]})")
+    for release in hub.state.releases.values():
+        assets = release.assets
+        state = "draft" if release.draft else "published"
+        print(f"GitHub release {release.tag_name}: {state}, {len(assets)} assets")
+        for asset in sorted(assets, key=lambda a: a.name):
+            print(f"  {asset.name:<38} {asset.size:>9} B")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,30 @@
+"""`nox -s demo` (examples/demo.py), the README's first command, runs the whole story and cleans up after itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
+
+
+def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PIP_CONFIG_FILE": os.devnull}
+    for name in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_API_URL"):
+        env.pop(name, None)
+    proc = subprocess.run(
+        [sys.executable, str(DEMO)], cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, out[-3000:] + proc.stderr
+    steps = [line for line in out.splitlines() if line.startswith("== ")]
+    assert len(steps) == 14, steps
+    assert "Released v1.4.0: http://127.0.0.1" in out  # release: followed to the published release
+    assert "step 10 'Build the desktop installers': failure" in out  # release-full: the scripted failure, named
+    assert "(attempt 2): success" in out  # --rerun-failed re-ran it
+    assert "dispatches of release-full.yml sent: 1 (answered [200])" in out
+    assert "GitHub release v1.4.0: published, 8 assets" in out  # wheel, sdist, 5 installers, SHA256SUMS
+    assert "Traceback" not in out + proc.stderr
+    assert list(tmp_path.iterdir()) == []  # the scratch copy, the sandbox and the index are gone
