@@ -7,8 +7,11 @@
    and a 1 GiB release asset upload (target: the server's peak RSS under 100 MB).
 4. `releasekit release` end to end on examples/fluxion (bench/release.py): the tool's own overhead beyond git, the
    build and the waiting (target: under 1 s), and the API requests per step.
+5. Following a workflow run (bench/watch.py), against in-process sandboxes with the clock at 100x: the requests
+   from a dispatch to its run id (target: exactly 1), and the requests charged against the rate limit to follow a
+   30-minute release-full run (target: at most 20), beside a naive poller on an identical run.
 
-`--only check|scale|sandbox|release` (repeatable) runs some of them. Prints Markdown tables for BENCHMARKS.md;
+`--only check|scale|sandbox|release|watch` (repeatable) runs some of them. Prints Markdown tables for BENCHMARKS.md;
 exits 1 if a target is missed.
 """
 
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import release
 import sandbox
+import watch
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -142,6 +146,7 @@ SECTIONS: dict[str, Callable[[Path], list[str]]] = {
     "scale": scale,
     "sandbox": sandbox.run,
     "release": release.run,
+    "watch": watch.run,
 }
 
 

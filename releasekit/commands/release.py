@@ -305,7 +305,8 @@ def _drive(args: argparse.Namespace, session: _Session, journal: Journal, *, com
                 print("\n".join(f"    | {line}" for line in tail))
         print(
             f"{journal.tag} is pushed. Fix the cause, re-run the failed jobs "
-            f"(`gh run rerun {result.run.id} --failed`), then `releasekit release --resume` follows the run again."
+            f"(`releasekit watch {result.run.id} --rerun-failed` re-runs and follows them), then "
+            "`releasekit release --resume` checks the run and finishes the release."
         )
         return 1
     release = gh.release_for_tag(journal.tag)
