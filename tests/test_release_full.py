@@ -113,10 +113,10 @@ def test_only_one_request_gets_the_run_id(scene: Scene) -> None:
     assert problems == []
     before = sum(gh.requests.values())
     dispatched = dispatch_run(gh, plan, clock=Clock(poll=0.05), timeout=5, report=lambda *_: None)
-    # The POST's answer carries the id; the one GET after it reads the run it names.
+    # The POST's answer carries the run's id: one request, nothing more.
     assert gh.requests["POST"] == 1
-    assert sum(gh.requests.values()) - before == 2
-    assert dispatched.run.id == full_runs(scene)[0].id
+    assert sum(gh.requests.values()) - before == 1
+    assert dispatched.run_id == full_runs(scene)[0].id
 
 
 def _spec(*, required: bool = False, kind: str = "string", options: tuple[str, ...] = ()) -> Any:
@@ -152,7 +152,7 @@ def test_without_a_correlation_input_the_newest_run_after_the_dispatch_is_taken(
     plan = DispatchPlan("release-full.yml", ".github/workflows/release-full.yml", "v1.3.2", {"version": "1.3.2"}, None)
     dispatched = dispatch_run(gh, plan, clock=Clock(poll=0.05), timeout=5, report=lambda *_: None)
     assert dispatched.how == "found as the newest run"
-    assert dispatched.run.id == max(r.id for r in full_runs(scene))
+    assert dispatched.run_id == max(r.id for r in full_runs(scene))
     assert len(full_runs(scene)) == 2
 
 

@@ -69,13 +69,12 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     dispatched = dispatch_run(gh, plan, clock=Clock(poll=min(options.poll, 2.0)), timeout=args.find_timeout, report=say)
-    found = dispatched.run
     took = time.perf_counter() - started
-    say("dispatch", f"run {found.id} ({dispatched.how}, {took:.2f} s): {found.html_url}")
+    say("dispatch", f"run {dispatched.run_id} ({dispatched.how}, {took:.2f} s): {dispatched.html_url}")
     if args.no_watch:
-        print(f"Dispatched. Follow it with `releasekit watch {found.id}`.")
+        print(f"Dispatched. Follow it with `releasekit watch {dispatched.run_id}`.")
         return 0
-    return drive(gh, config, found.id, options, tag=tag)
+    return drive(gh, config, dispatched.run_id, options, tag=tag)
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, str]:

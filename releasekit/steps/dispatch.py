@@ -156,9 +156,14 @@ def _type_problem(spec: InputSpec, value: str) -> str | None:
 
 @dataclass(frozen=True)
 class Dispatched:
-    run: RunInfo
+    run_id: int
+    html_url: str
     how: str  # how the run was found, for people
     posts: int  # dispatch POSTs sent
+
+    @classmethod
+    def of(cls, run: RunInfo, how: str, posts: int) -> Dispatched:
+        return cls(run.id, run.html_url, how, posts)
 
 
 def dispatch_run(gh: GitHub, plan: DispatchPlan, *, clock: Clock, timeout: float, report: Report) -> Dispatched:
@@ -181,9 +186,10 @@ def dispatch_run(gh: GitHub, plan: DispatchPlan, *, clock: Clock, timeout: float
                 "dispatch again with the same command"
             )
             raise DispatchError(msg) from None
-        return Dispatched(found, "found after a lost answer", 1)
+        return Dispatched.of(found, "found after a lost answer", 1)
     if answer.run_id is not None:
-        return Dispatched(actions.run(gh, answer.run_id), "returned by the dispatch", answer.requests)
+        # The answer names the run: no request more (following it reads it anyway).
+        return Dispatched(answer.run_id, answer.html_url or "", "returned by the dispatch", answer.requests)
     why = "ignored" if answer.details == "ignored" else "refused"
     report("dispatch", f"accepted; the server {why} return_run_details (older GitHub Enterprise): finding the run")
     found = wait_for_run(clock=clock, timeout=timeout, lookup=_lookup(gh, plan, before))
@@ -194,7 +200,7 @@ def dispatch_run(gh: GitHub, plan: DispatchPlan, *, clock: Clock, timeout: float
         )
         raise DispatchError(msg)
     how = f"found by its correlation id {plan.correlation_id}" if plan.correlation_id else "found as the newest run"
-    return Dispatched(found, how, answer.requests)
+    return Dispatched.of(found, how, answer.requests)
 
 
 def _lookup(gh: GitHub, plan: DispatchPlan, before: int | None) -> Callable[[], RunInfo | None]:
