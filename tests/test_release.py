@@ -43,7 +43,7 @@ def test_release_end_to_end(scene: Scene) -> None:
     assert "ok   working tree" in out
     assert "v1.4.0 (annotated)" in out
     assert "pushed to origin (atomic)" in out
-    assert "GitHub release: success" in out
+    assert "GitHub release [ubuntu]: success in " in out
     assert "Released v1.4.0: " in out
     # Every version file, in its own format, and the lock files that record the project's own version.
     project = scene.project
