@@ -32,7 +32,8 @@ def _git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
 
 
-def _project(work: Path) -> Path:
+def fluxion_copy(work: Path) -> Path:
+    """A copy of examples/fluxion as a git repository tagged v1.3.2 (as tests/release_scene.py makes it)."""
     project = work / "fluxion"
     shutil.copytree(REPO / "examples" / "fluxion", project, ignore=shutil.ignore_patterns("__pycache__", "dist"))
     _git(project, "init", "-q", "-b", "main")
@@ -63,7 +64,7 @@ def run(work: Path) -> list[str]:
     env_base = {**os.environ, "GIT_CONFIG_GLOBAL": str(work / "gitconfig"), "GIT_CONFIG_NOSYSTEM": "1"}
     (work / "gitconfig").write_text("")
     os.environ.update({"GIT_CONFIG_GLOBAL": env_base["GIT_CONFIG_GLOBAL"], "GIT_CONFIG_NOSYSTEM": "1"})
-    project = _project(work)
+    project = fluxion_copy(work)
     hub = Sandbox(work / "hub", job_seconds=0.05, queue_seconds=0.02).start()
     index = PackageIndex(work / "index").start()
     failures: list[str] = []

@@ -14,14 +14,14 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
-import subprocess
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from release import fluxion_copy
 
 from releasekit.backends.github import GitHub
 from releasekit.sandbox.app import Sandbox
@@ -49,23 +49,6 @@ FOLLOW_POLL = 5.0
 NAIVE_EVERY = 3.0
 DISPATCH_TARGET = 1
 CHARGED_TARGET = 20
-
-
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
-
-
-def _project(work: Path) -> Path:
-    """A copy of examples/fluxion as a git repository at v1.3.2, as tests/release_scene.py makes it."""
-    project = work / "fluxion"
-    shutil.copytree(REPO / "examples" / "fluxion", project, ignore=shutil.ignore_patterns("__pycache__", "dist"))
-    _git(project, "init", "-q", "-b", "main")
-    _git(project, "config", "user.name", "Bench")
-    _git(project, "config", "user.email", "bench@example.invalid")
-    _git(project, "add", "-A")
-    _git(project, "commit", "-q", "-m", "Fluxion 1.3.2")
-    _git(project, "tag", "-a", f"v{VERSION}", "-m", f"Release {VERSION}")
-    return project
 
 
 def _hub(directory: Path, project: Path, **options: Any) -> Sandbox:
@@ -211,7 +194,7 @@ def run(work: Path) -> list[str]:
     gitconfig = work / "gitconfig"  # git as release.py runs it: no global or system configuration
     gitconfig.write_text("")
     os.environ.update({"GIT_CONFIG_GLOBAL": str(gitconfig), "GIT_CONFIG_NOSYSTEM": "1"})
-    project = _project(work)
+    project = fluxion_copy(work)
     dispatches: dict[str, Dispatch] = {}
     for mode in ("ignore", "reject"):
         hub = _hub(work / f"hub-{mode}", project, dispatch_run_details=mode)

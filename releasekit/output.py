@@ -10,3 +10,13 @@ Report = Callable[[str, str], None]
 
 def say(label: str, text: str) -> None:
     print(f"  {label:<10} {text}", flush=True)
+
+
+def size_text(n: int) -> str:
+    """A byte count for people: 196 B, 3.6 kB, 48.2 MB (decimal units, as GitHub shows asset sizes)."""
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"

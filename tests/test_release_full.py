@@ -340,16 +340,7 @@ def test_watch_a_run_that_does_not_exist(scene: Scene) -> None:
 
 
 def test_the_api_going_away_mid_watch_is_waited_for(scene: Scene) -> None:
-    scene.hub.script(workflow="release-full.yml", job="build*", seconds=4)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "releasekit", "release-full", "1.3.2", *WATCH],
-        cwd=scene.project,
-        env=scene.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    scene.hub.wait_for(lambda: any(r.status == "in_progress" for r in full_runs(scene)), what="the run to start")
+    proc = _following(scene, seconds=4)
     scene.hub.fault("GET", f"/repos/{REPOSITORY}/actions/runs/*", action="drop", count=5)
     scene.hub.fault("GET", f"/repos/{REPOSITORY}/actions/runs/*", status=503, count=2)
     out, err = proc.communicate(timeout=120)
@@ -358,8 +349,9 @@ def test_the_api_going_away_mid_watch_is_waited_for(scene: Scene) -> None:
     assert len(dispatches(scene)) == 1 and full_runs(scene)[0].conclusion == "success"
 
 
-def _interrupt(scene: Scene, *extra: str) -> tuple[int, str, int]:
-    scene.hub.script(workflow="release-full.yml", job="build*", seconds=60)
+def _following(scene: Scene, *extra: str, seconds: float) -> subprocess.Popen[str]:
+    """`release-full 1.3.2` in a child process, its builds taking `seconds`, returned once its run is in progress."""
+    scene.hub.script(workflow="release-full.yml", job="build*", seconds=seconds)
     proc = subprocess.Popen(
         [sys.executable, "-m", "releasekit", "release-full", "1.3.2", *WATCH, *extra],
         cwd=scene.project,
@@ -369,6 +361,11 @@ def _interrupt(scene: Scene, *extra: str) -> tuple[int, str, int]:
         text=True,
     )
     scene.hub.wait_for(lambda: any(r.status == "in_progress" for r in full_runs(scene)), what="the run to start")
+    return proc
+
+
+def _interrupt(scene: Scene, *extra: str) -> tuple[int, str, int]:
+    proc = _following(scene, *extra, seconds=60)
     time.sleep(0.3)  # the watcher is following by now
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)

@@ -178,29 +178,33 @@ def dispatch_run(gh: GitHub, plan: DispatchPlan, *, clock: Clock, timeout: float
         answer = actions.dispatch(gh, plan.workflow, ref=plan.ref, inputs=plan.inputs)
     except OutcomeUnknown as lost:
         report("dispatch", f"the answer was lost ({lost}); looking for the run instead of dispatching again")
-        found = wait_for_run(clock=clock, timeout=timeout, lookup=_lookup(gh, plan, before))
-        if found is None:
-            msg = (
-                f"the dispatch of {plan.workflow} got no answer, and no run of it showed up within {timeout:.0f} s. "
-                f"It was not sent again. See `releasekit runs {plan.workflow}`: if no run for {plan.ref} is there, "
-                "dispatch again with the same command"
-            )
-            raise DispatchError(msg) from None
+        missing = (
+            f"the dispatch of {plan.workflow} got no answer, and no run of it showed up within {timeout:.0f} s. "
+            f"It was not sent again. See `releasekit runs {plan.workflow}`: if no run for {plan.ref} is there, "
+            "dispatch again with the same command"
+        )
+        found = _find(gh, plan, before, clock=clock, timeout=timeout, missing=missing)
         return Dispatched.of(found, "found after a lost answer", 1)
     if answer.run_id is not None:
         # The answer names the run: no request more (following it reads it anyway).
         return Dispatched(answer.run_id, answer.html_url or "", "returned by the dispatch", answer.requests)
     why = "ignored" if answer.details == "ignored" else "refused"
     report("dispatch", f"accepted; the server {why} return_run_details (older GitHub Enterprise): finding the run")
-    found = wait_for_run(clock=clock, timeout=timeout, lookup=_lookup(gh, plan, before))
-    if found is None:
-        msg = (
-            f"{plan.workflow} was dispatched, but its run did not show up within {timeout:.0f} s; "
-            f"find it with `releasekit runs {plan.workflow}`, then follow it with `releasekit watch RUN_ID`"
-        )
-        raise DispatchError(msg)
+    missing = (
+        f"{plan.workflow} was dispatched, but its run did not show up within {timeout:.0f} s; "
+        f"find it with `releasekit runs {plan.workflow}`, then follow it with `releasekit watch RUN_ID`"
+    )
+    found = _find(gh, plan, before, clock=clock, timeout=timeout, missing=missing)
     how = f"found by its correlation id {plan.correlation_id}" if plan.correlation_id else "found as the newest run"
     return Dispatched.of(found, how, answer.requests)
+
+
+def _find(gh: GitHub, plan: DispatchPlan, before: int | None, *, clock: Clock, timeout: float, missing: str) -> RunInfo:
+    """The dispatched run, looked for until `timeout`; DispatchError(`missing`) when it does not show up."""
+    found = wait_for_run(clock=clock, timeout=timeout, lookup=_lookup(gh, plan, before))
+    if found is None:
+        raise DispatchError(missing)
+    return found
 
 
 def _lookup(gh: GitHub, plan: DispatchPlan, before: int | None) -> Callable[[], RunInfo | None]:

@@ -18,7 +18,7 @@ from releasekit.backends.github import GitHub
 from releasekit.backends.index import sha256_file
 from releasekit.backends.records import AssetInfo, ReleaseInfo
 from releasekit.errors import ReleasekitError
-from releasekit.output import Report
+from releasekit.output import Report, size_text
 
 SUMS = "SHA256SUMS"
 
@@ -265,13 +265,4 @@ def _carry_out(
             gh.delete_asset(act.existing)
         gh.upload_asset(release, act.asset.path, act.asset.name, act.asset.digest)
         verb = uploaded if act.action == "upload" else "replaced"
-        report("asset", f"{act.asset.name}: {verb} ({_size(act.asset.size)})")
-
-
-def _size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
+        report("asset", f"{act.asset.name}: {verb} ({size_text(act.asset.size)})")

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
 from releasekit.backends.records import JobInfo, ReleaseInfo, RunInfo
+from releasekit.output import size_text
 
 if TYPE_CHECKING:
     from releasekit.config.model import Config
@@ -180,12 +181,3 @@ def failure(run: RunInfo, jobs: Sequence[JobInfo], machines: Mapping[str, frozen
         out.append(f"  {job.name} [{machine_of(job, machines)}]: {job.conclusion}  {job.html_url}")
         out += [f"    step {s.number} {s.name!r}: {s.conclusion}  {job.step_url(s)}" for s in job.failed_steps]
     return out
-
-
-def size_text(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{n} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{n} B"
