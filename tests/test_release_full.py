@@ -240,6 +240,15 @@ def test_an_undeclared_input_and_a_bad_input_syntax(scene: Scene) -> None:
     refused(proc, scene, "input 'channel' is not declared", "it declares: correlation_id, version")
     proc = scene.releasekit("release-full", "1.3.2", "--input", "channel")
     refused(proc, scene, "write NAME=VALUE", code=2)
+    proc = scene.releasekit("release-full", "1.3.2", "--input", "versoin=1.3.2")
+    refused(proc, scene, "input 'versoin' is not declared", "did you mean 'version'?")
+
+
+def test_the_inputs_releasekit_fills_in_are_not_overridden(scene: Scene) -> None:
+    proc = scene.releasekit("release-full", "1.3.2", "--input", "version=9.9.9")
+    refused(proc, scene, "--input sets 'version', which releasekit fills in itself (with 1.3.2")
+    proc = scene.releasekit("release-full", "1.3.2", "--input", "correlation_id=mine")
+    refused(proc, scene, "--input sets 'correlation_id', which releasekit fills in itself (to find the run)")
 
 
 def test_required_and_typed_inputs(scene: Scene) -> None:
@@ -334,6 +343,10 @@ def test_watch_a_run_that_does_not_exist(scene: Scene) -> None:
     assert "has no workflow run 424242" in proc.stderr and "releasekit runs" in proc.stderr
     bad = scene.releasekit("watch", "latest")
     assert bad.returncode == 2 and "is not a run id" in bad.stderr
+    # A job's URL (as a failure prints it) names its run too.
+    url = f"{scene.hub.api_url}/{REPOSITORY}/actions/runs/424242/job/7"
+    proc = scene.releasekit("watch", url)
+    assert proc.returncode == 1 and "has no workflow run 424242" in proc.stderr
 
 
 # --- following: outages, rate limits, Ctrl-C --------------------------------------------------------------------
@@ -384,6 +397,7 @@ def test_ctrl_c_with_cancel_on_interrupt_cancels_the_run(scene: Scene) -> None:
     code, out, run_id = _interrupt(scene, "--cancel-on-interrupt")
     assert code == 130
     assert f"Run {run_id} is cancelled" in out
+    assert len(out.splitlines()) < 30  # a cancelled run is not reported step by step
     assert full_runs(scene)[0].conclusion == "cancelled"
     assert len(scene.hub.requests("POST", f"/repos/{REPOSITORY}/actions/runs/{run_id}/cancel")) == 1
 
@@ -411,7 +425,7 @@ def test_follow_waits_out_an_exhausted_rate_limit(scene: Scene) -> None:
     out = io.StringIO()
     result = follow(gh, answer.run_id, clock=SandboxTime(poll=1), timeout=7200, display=LineDisplay(out))
     assert result.ok
-    assert "rate limit is exhausted" in out.getvalue() and "then watching on" in out.getvalue()
+    assert "rate limit is exhausted for" in out.getvalue() and "asking again in 60 s" in out.getvalue()
 
 
 # --- runs ---------------------------------------------------------------------------------------------------------
@@ -422,7 +436,7 @@ def test_runs_lists_recent_runs(scene: Scene) -> None:
     proc = scene.releasekit("runs", "release-full")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0] == f"{REPOSITORY}: the latest 1 runs of release-full.yml"
+    assert lines[0] == f"{REPOSITORY}: the latest run of release-full.yml"
     assert lines[1].split() == ["run", "workflow", "title", "trigger", "result", "started", "url"]
     assert (
         "release-full.yml" in lines[2] and "Release Full 1.3.2 [" in lines[2] and "workflow_dispatch v1.3.2" in lines[2]

@@ -179,3 +179,12 @@ def test_the_plan_fills_in_the_version_and_a_correlation_id() -> None:
         workflow="w.yml", path="w.yml", ref="main", declared=None, configured={}, given={}, version="1.4.0"
     )
     assert "has no workflow_dispatch trigger" in problems[0]
+
+
+def test_table_lines_are_cut_to_the_terminal_width() -> None:
+    """A wrapped line would take two rows and the in-place redraw would move up too few."""
+    out = Terminal()  # no real terminal behind it: 80 columns
+    display = TableDisplay(out, MACHINES)
+    display.update(_run(), [_job("build (" + "x" * 120 + ")", "in_progress")])
+    rows = out.getvalue().split("\n")[:-1]
+    assert all(len(row.replace("\x1b[2K", "")) <= 79 for row in rows)

@@ -117,11 +117,19 @@ class GitHub:
         self.notice: Callable[[str], None] | None = None  # told of long waits (rate limit, retry-after)
 
     @classmethod
-    def from_env(cls, repository: str, env: Mapping[str, str] | None = None, **options: Any) -> GitHub:
+    def from_env(
+        cls,
+        repository: str,
+        env: Mapping[str, str] | None = None,
+        *,
+        needs: str = "push to",
+        **options: Any,
+    ) -> GitHub:
+        """A client with the token from the environment; `needs` says what the token must allow (for the error)."""
         found = credentials(env)
         if found is None:
             msg = (
-                "no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can push to "
+                f"no GitHub token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can {needs} "
                 f"{repository}, e.g. `export GITHUB_TOKEN=$(gh auth token)`"
             )
             raise GitHubError(msg)

@@ -49,6 +49,7 @@ class RunInfo:
     updated_at: str = ""
     workflow_name: str = ""
     run_number: int = 0
+    started_at: str = ""  # when the latest attempt started (run_started_at)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ class JobInfo:
 
     @property
     def failed_steps(self) -> list[StepInfo]:
-        return [s for s in self.steps if s.conclusion in ("failure", "timed_out", "cancelled")]
+        """The steps that failed (a cancelled job's steps are only cancelled: they are not listed)."""
+        return [s for s in self.steps if s.conclusion in ("failure", "timed_out")]
 
     def step_url(self, step: StepInfo) -> str:
         """The step's place in the job's log page, as GitHub links it."""
@@ -130,6 +132,7 @@ def run_record(r: Mapping[str, Any]) -> RunInfo:
         updated_at=r.get("updated_at") or "",
         workflow_name=r.get("name") or "",
         run_number=r.get("run_number") or 0,
+        started_at=r.get("run_started_at") or r.get("created_at") or "",
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.commands.watch import FollowOptions, add_follow_arguments, drive
-from releasekit.errors import ReleasekitError, UsageError
+from releasekit.errors import UsageError
 from releasekit.output import say
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from releasekit.backends.github import GitHub
     from releasekit.config.loader import load
+    from releasekit.plan import full_release_key
     from releasekit.version import VersionError, parse_version, tag_for
 
     options = FollowOptions.from_args(args)
@@ -54,15 +55,24 @@ def run(args: argparse.Namespace) -> int:
     try:
         version = parse_version(args.version)
     except VersionError as exc:
-        raise UsageError(f"{args.version!r}: {exc}") from None
+        raise UsageError(str(exc)) from None
+    key = full_release_key(config)
+    if key is None:
+        msg = (
+            f"{located.file}: no workflow is the full release; set release.full.workflow to the key of the workflow "
+            "to dispatch, or build one from the `release-full` template (docs/config.md#release)"
+        )
+        raise UsageError(msg)
     tag = tag_for(version, config.project.tag_format)
-    gh = GitHub.from_env(config.project.repository)
+    gh = GitHub.from_env(config.project.repository, needs="dispatch, follow, re-run and cancel workflow runs in")
     print(f"releasekit release-full {version} ({config.project.repository})")
-    plan = _check(located, gh, str(version), tag, ref_arg=args.ref, given=given)
+    plan = _check(located, gh, key, str(version), tag, ref_arg=args.ref, given=given)
     if args.dry_run:
         print("Dry run: nothing was dispatched. The dispatch would send:")
         print(f"  POST /repos/{gh.repository}/actions/workflows/{plan.workflow}/dispatches")
         print(f"  ref {plan.ref}; " + "; ".join(plan.describe()[1:]))
+        if plan.correlation_id:
+            print("  (the correlation id is new for each dispatch)")
         return 0
     from releasekit.steps.dispatch import dispatch_run
     from releasekit.steps.watch import Clock
@@ -88,21 +98,13 @@ def _parse_inputs(pairs: list[str]) -> dict[str, str]:
 
 
 def _check(
-    located: Located, gh: GitHub, version: str, tag: str, *, ref_arg: str | None, given: dict[str, str]
+    located: Located, gh: GitHub, key: str, version: str, tag: str, *, ref_arg: str | None, given: dict[str, str]
 ) -> DispatchPlan:
     """Everything that must hold before the dispatch, checked through the API; a failure dispatches nothing."""
     from releasekit.backends import actions
-    from releasekit.plan import full_release_key
     from releasekit.steps.dispatch import DispatchError, as_text, declared_inputs, plan_dispatch
 
     config = located.config
-    key = full_release_key(config)
-    if key is None:
-        msg = (
-            f"{located.file}: no workflow is the full release; set release.full.workflow to the key of the workflow "
-            "to dispatch, or build one from the `release-full` template (docs/config.md#release)"
-        )
-        raise ReleasekitError(msg)
     file_name = config.workflows[key].file_name(key)
     full = config.release.full
     ref = ref_arg or full.ref.replace("{tag}", tag).replace("{version}", version)
@@ -123,10 +125,15 @@ def _check(
         raise DispatchError(msg)
     text = actions.file_at(gh, info.path, ref)
     if text is None:
-        msg = (
-            f"{info.path} does not exist at {ref} on GitHub; the workflow runs as it is at the ref, so it must be in "
-            f"the tagged commit (or pass --ref BRANCH)"
-        )
+        if ref_arg:
+            msg = (
+                f"{info.path} is not at --ref {ref} on GitHub: check that {ref} is a branch or tag there, with the file"
+            )
+        else:
+            msg = (
+                f"{info.path} does not exist at {ref} on GitHub; the workflow runs as it is at the ref, so it must be "
+                "in the tagged commit (or pass --ref BRANCH to run it from a branch that has it)"
+            )
         raise DispatchError(msg)
     declared = declared_inputs(text, f"{info.path} at {ref}")
     configured = {

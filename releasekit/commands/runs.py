@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     workflow = args.workflow
     if workflow in config.workflows:
         workflow = config.workflows[workflow].file_name(workflow)
-    gh = GitHub.from_env(config.project.repository)
+    gh = GitHub.from_env(config.project.repository, needs="read the workflow runs of")
     found = actions.runs(gh, workflow, per_page=args.limit)
     where = workflow or "all workflows"
     if not found:
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
                 r.html_url,
             )
         )
-    print(f"{config.project.repository}: the latest {len(found)} runs of {where}")
+    latest = "the latest run" if len(found) == 1 else f"the latest {len(found)} runs"
+    print(f"{config.project.repository}: {latest} of {where}")
     print("\n".join(table(rows, head=("run", "workflow", "title", "trigger", "result", "started", "url"))))
     return 0

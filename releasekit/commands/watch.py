@@ -42,9 +42,13 @@ def add_follow_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_id(text: str) -> int:
-    digits = text.rstrip("/").rsplit("/", 1)[-1]  # a run's URL works too
+    """A run id, or a URL of the run (or of one of its jobs or attempts): the number after /actions/runs/."""
+    import re
+
+    found = re.search(r"/actions/runs/(\d+)", text)
+    digits = found.group(1) if found else text.strip()
     if not digits.isdigit():
-        msg = f"{text!r} is not a run id; give the number from the run's URL (.../actions/runs/ID)"
+        msg = f"{text!r} is not a run id; give the number from the run's URL (.../actions/runs/ID), or the URL"
         raise argparse.ArgumentTypeError(msg)
     return int(digits)
 
@@ -70,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
     options = FollowOptions.from_args(args)
     config = load(Path(args.directory) / args.config).config
-    gh = GitHub.from_env(config.project.repository)
+    gh = GitHub.from_env(config.project.repository, needs="read (and re-run or cancel) the workflow runs of")
     found = read_run(gh, args.run_id)
     print(
         f"releasekit watch: run {found.id} of {found.path or found.workflow_name} ({found.event} {found.head_branch})"
@@ -107,15 +111,20 @@ def drive(gh: GitHub, config: Config, run_id: int, options: FollowOptions, *, ta
             release = gh.release_for_tag(tag) if tag else None
             print()
             print("\n".join(summary(result.run, result.jobs, release, machines)))
+            if tag and release is None:
+                print(f"No GitHub release of {tag} exists (yet); `releasekit publish {tag}` makes one.")
             return 0
         print()
         print("\n".join(failure(result.run, result.jobs, machines)))
-        if not rerun or result.run.conclusion == "cancelled":
+        if not rerun:
             break
         rerun = False
         actions.rerun_failed(gh, result.run)
         print(f"re-running the failed jobs of run {run_id} (attempt {result.run.run_attempt + 1}); following again")
-    print(f"Re-run the failed jobs with `releasekit watch {run_id} --rerun-failed` once the cause is fixed.")
+    if options.rerun_failed:
+        print(f"It failed again. Fix the cause, then `releasekit watch {run_id} --rerun-failed` re-runs it once more.")
+    else:
+        print(f"Once the cause is fixed, `releasekit watch {run_id} --rerun-failed` re-runs the failed jobs.")
     return 1
 
 

@@ -21,6 +21,7 @@ import yaml
 from releasekit.backends import actions
 from releasekit.backends.github import GitHub, OutcomeUnknown
 from releasekit.backends.records import RunInfo
+from releasekit.config.loader import closest
 from releasekit.errors import ReleasekitError
 from releasekit.output import Report
 from releasekit.steps.watch import Clock, wait_for_run
@@ -107,9 +108,19 @@ def plan_dispatch(
     if declared is None:
         problem = (
             f"{path} at {ref} has no workflow_dispatch trigger, so it cannot be dispatched; add `workflow_dispatch:` "
-            "to its `on:` (in releasekit.yaml: `triggers: {workflow_dispatch: ...}`), push it, and tag again"
+            "to its `on:` (in releasekit.yaml: `triggers: {workflow_dispatch: ...}`) and push it to the ref you "
+            "dispatch on (a tag is fixed: the next version's tag will have it, or pass --ref BRANCH)"
         )
         return DispatchPlan(workflow, path, ref, {}, None), [problem]
+    problems: list[str] = []
+    for name in ("version", CORRELATION_INPUT):
+        for source, values in (("--input", given), ("release.full.inputs", configured)):
+            if name in values and name in declared and (name != "version" or values[name] != version):
+                problems.append(
+                    f"{source} sets {name!r}, which releasekit fills in itself"
+                    + (f" (with {version}, the version given)" if name == "version" else " (to find the run)")
+                    + "; leave it out"
+                )
     inputs: dict[str, str] = {}
     if "version" in declared:
         inputs["version"] = version
@@ -119,7 +130,7 @@ def plan_dispatch(
     if CORRELATION_INPUT in declared and CORRELATION_INPUT not in inputs:
         correlation = correlation_id or secrets.token_hex(6)
         inputs[CORRELATION_INPUT] = correlation
-    problems = check_inputs(declared, inputs, where=f"{path} at {ref}")
+    problems += check_inputs(declared, inputs, where=f"{path} at {ref}")
     return DispatchPlan(workflow, path, ref, inputs, correlation), problems
 
 
@@ -129,7 +140,9 @@ def check_inputs(declared: Mapping[str, InputSpec], inputs: Mapping[str, str], *
     names = ", ".join(sorted(declared)) or "none"
     for name in inputs:
         if name not in declared:
-            problems.append(f"input {name!r} is not declared in {where} (it declares: {names})")
+            match = closest(name, declared)
+            hint = f"did you mean {match!r}? " if match else ""
+            problems.append(f"input {name!r} is not declared in {where} ({hint}it declares: {names})")
     for name, spec in declared.items():
         value = inputs.get(name)
         if value is None:
@@ -178,9 +191,10 @@ def dispatch_run(gh: GitHub, plan: DispatchPlan, *, clock: Clock, timeout: float
         answer = actions.dispatch(gh, plan.workflow, ref=plan.ref, inputs=plan.inputs)
     except OutcomeUnknown as lost:
         report("dispatch", f"the answer was lost ({lost}); looking for the run instead of dispatching again")
+        look_for = f"[{plan.correlation_id}] in its title" if plan.correlation_id else f"for {plan.ref}, started now"
         missing = (
             f"the dispatch of {plan.workflow} got no answer, and no run of it showed up within {timeout:.0f} s. "
-            f"It was not sent again. See `releasekit runs {plan.workflow}`: if no run for {plan.ref} is there, "
+            f"It was not sent again. See `releasekit runs {plan.workflow}`: if no run with {look_for} is there, "
             "dispatch again with the same command"
         )
         found = _find(gh, plan, before, clock=clock, timeout=timeout, missing=missing)

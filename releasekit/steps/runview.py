@@ -3,6 +3,8 @@ closing summary (jobs and durations, the release's assets) or the failure (faile
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -127,12 +129,21 @@ class TableDisplay(LineDisplay):
             indent=4,
         )
         lines.append(f"  {clock_text(time.monotonic() - self.started)} watching")
-        text = "".join("\x1b[2K" + line + "\n" for line in lines)
+        # A line wider than the terminal would wrap onto two rows, and the redraw would move up too few.
+        width = _columns(self.out) - 1
+        text = "".join("\x1b[2K" + line[:width] + "\n" for line in lines)
         if self.drawn:
             text = f"\x1b[{self.drawn}F" + text  # back to the table's first line, then redraw it
         self.out.write(text)
         self.out.flush()
         self.drawn = len(lines)
+
+
+def _columns(out: TextIO) -> int:
+    try:
+        return os.get_terminal_size(out.fileno()).columns
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return 80
 
 
 def display_for(out: TextIO | None = None, machines: Mapping[str, frozenset[str]] | None = None) -> LineDisplay:
@@ -155,7 +166,7 @@ def summary(
     run: RunInfo, jobs: Sequence[JobInfo], release: ReleaseInfo | None, machines: Mapping[str, frozenset[str]]
 ) -> list[str]:
     """The closing report of a successful run: its jobs and durations, then the release and its assets."""
-    took = clock_text(seconds_between(run.created_at, run.updated_at))
+    took = clock_text(seconds_between(run.started_at or run.created_at, run.updated_at))
     out = [f"{run.name}: {state(run.status, run.conclusion)} in {took} (run {run.id}, attempt {run.run_attempt})"]
     out += table(
         [(j.name, machine_of(j, machines), state(j.status, j.conclusion), duration(j)) for j in jobs],
@@ -163,6 +174,12 @@ def summary(
     )
     if release is None:
         return out
+    return out + release_lines(release)
+
+
+def release_lines(release: ReleaseInfo) -> list[str]:
+    """A release and its assets with sizes and digests."""
+    out: list[str] = []
     kind = "draft" if release.draft else "prerelease" if release.prerelease else "release"
     out.append(f"GitHub {kind} {release.name or release.tag_name}: {release.html_url}")
     out += table(
@@ -173,11 +190,17 @@ def summary(
 
 
 def failure(run: RunInfo, jobs: Sequence[JobInfo], machines: Mapping[str, frozenset[str]]) -> list[str]:
-    """The failed jobs of a run, each with its failed steps and their URLs."""
+    """The failed jobs of a run, each with its failed steps and their URLs; cancelled jobs on one line."""
     out = [f"{run.name}: {state(run.status, run.conclusion)} (run {run.id}, attempt {run.run_attempt})"]
+    cancelled: list[str] = []
     for job in jobs:
         if job.conclusion not in ("failure", "cancelled", "timed_out", "startup_failure"):
             continue
+        if job.conclusion == "cancelled" and not job.failed_steps:
+            cancelled.append(job.name)
+            continue
         out.append(f"  {job.name} [{machine_of(job, machines)}]: {job.conclusion}  {job.html_url}")
         out += [f"    step {s.number} {s.name!r}: {s.conclusion}  {job.step_url(s)}" for s in job.failed_steps]
+    if cancelled:
+        out.append(f"  cancelled: {', '.join(cancelled)}")
     return out

@@ -131,8 +131,10 @@ def follow(
             _pause(clock, outage, deadline, run_id)
             continue
         except RateLimited as exc:
-            display.note(f"{exc}; waiting {exc.wait:.0f} s, then watching on")
-            clock.sleep(exc.wait)
+            # Waited out in steps, asking again after each: a limit can come back before its announced reset.
+            step = min(exc.wait, max(clock.max_poll * 2, clock.poll))
+            display.note(f"GitHub's rate limit is exhausted for {exc.wait:.0f} s more; asking again in {step:.0f} s")
+            _pause(clock, step, deadline, run_id, last_run)
             continue
         if outage:
             display.note("the GitHub API answers again")
@@ -147,6 +149,9 @@ def follow(
 def _pause(clock: Clock, seconds: float, deadline: float, run_id: int, run: RunInfo | None = None) -> None:
     if clock.now() >= deadline:
         state = f"it is still {run.status}: {run.html_url}" if run else "GitHub did not answer"
-        msg = f"run {run_id} did not finish in the time given (--timeout); {state}"
+        msg = (
+            f"run {run_id} did not finish in the time given (--timeout); {state}. "
+            f"Follow it on with `releasekit watch {run_id}`"
+        )
         raise WatchError(msg)
     clock.sleep(min(seconds, max(deadline - clock.now(), 0.0) + 0.001))
