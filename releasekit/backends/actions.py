@@ -62,21 +62,19 @@ def dispatch(gh: GitHub, workflow_file: str, *, ref: str, inputs: Mapping[str, s
     what = f"dispatching {workflow_file} on {ref}"
     body: dict[str, Any] = {"ref": ref, "inputs": dict(inputs), "return_run_details": True}
     status, data = gh.send_once("POST", path, body=body, what=what)
+    posts, without_details = 1, "ignored"
     if status == 422 and "return_run_details" in _text(data):
         # An older GitHub Enterprise Server refuses the field it does not know: the request was refused as a whole,
         # nothing was dispatched, so sending it without the field is not a repeat.
         del body["return_run_details"]
         status, data = gh.send_once("POST", path, body=body, what=what)
-        if status == 204:
-            return DispatchAnswer(None, None, "rejected", 2)
+        posts, without_details = 2, "rejected"
     if status == 200 and isinstance(data, Mapping) and data.get("workflow_run_id"):
-        return DispatchAnswer(int(data["workflow_run_id"]), data.get("html_url"), "returned", 1)
-    if status == 204:
-        return DispatchAnswer(None, None, "ignored", 1)
+        return DispatchAnswer(int(data["workflow_run_id"]), data.get("html_url"), "returned", posts)
+    if 200 <= status < 300:
+        return DispatchAnswer(None, None, without_details, posts)
     if status == 422:
         raise GitHubError(f"{what}: GitHub refused it (422): {_text(data)}")
-    if 200 <= status < 300:
-        return DispatchAnswer(None, None, "ignored", 1)
     raise gh.refusal(status, data, what)
 
 

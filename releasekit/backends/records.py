@@ -52,6 +52,10 @@ class RunInfo:
     started_at: str = ""  # when the latest attempt started (run_started_at)
 
 
+# The conclusions of a job (or step) that did not succeed and that re-running the failed jobs runs again.
+FAILED_CONCLUSIONS = frozenset({"failure", "cancelled", "timed_out", "startup_failure"})
+
+
 @dataclass(frozen=True)
 class StepInfo:
     number: int
@@ -73,6 +77,10 @@ class JobInfo:
     runner_name: str | None = None
     run_attempt: int = 1
     steps: tuple[StepInfo, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.conclusion in FAILED_CONCLUSIONS
 
     @property
     def failed_steps(self) -> list[StepInfo]:

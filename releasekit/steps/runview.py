@@ -194,7 +194,7 @@ def failure(run: RunInfo, jobs: Sequence[JobInfo], machines: Mapping[str, frozen
     out = [f"{run.name}: {state(run.status, run.conclusion)} (run {run.id}, attempt {run.run_attempt})"]
     cancelled: list[str] = []
     for job in jobs:
-        if job.conclusion not in ("failure", "cancelled", "timed_out", "startup_failure"):
+        if not job.failed:
             continue
         if job.conclusion == "cancelled" and not job.failed_steps:
             cancelled.append(job.name)

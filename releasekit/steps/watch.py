@@ -35,7 +35,7 @@ class RunResult:
 
     @property
     def failed_jobs(self) -> list[JobInfo]:
-        return [j for j in self.jobs if j.conclusion in ("failure", "cancelled", "timed_out", "startup_failure")]
+        return [j for j in self.jobs if j.failed]
 
 
 @dataclass
@@ -78,18 +78,19 @@ def find_run(
     timeout: float,
 ) -> RunInfo:
     """The newest run of `workflow` for this event and commit (and tag or branch), waiting for it to appear."""
-    deadline = clock.now() + timeout
-    while True:
+
+    def newest() -> RunInfo | None:
         found = actions.runs(gh, workflow, event=event, head_sha=head_sha, branch=branch)
-        if found:
-            return max(found, key=lambda r: r.id)
-        if clock.now() >= deadline:
-            msg = (
-                f"no run of {workflow} started for {branch or head_sha[:12]} ({event}, commit {head_sha[:12]}) "
-                f"within {timeout:.0f} s; check the workflow's triggers and the repository's Actions page"
-            )
-            raise WatchError(msg)
-        clock.sleep(clock.poll)
+        return max(found, key=lambda r: r.id) if found else None
+
+    run = wait_for_run(clock=clock, timeout=timeout, lookup=newest)
+    if run is None:
+        msg = (
+            f"no run of {workflow} started for {branch or head_sha[:12]} ({event}, commit {head_sha[:12]}) "
+            f"within {timeout:.0f} s; check the workflow's triggers and the repository's Actions page"
+        )
+        raise WatchError(msg)
+    return run
 
 
 def wait_for_run(*, clock: Clock, timeout: float, lookup: Callable[[], RunInfo | None]) -> RunInfo | None:
