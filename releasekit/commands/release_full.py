@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print("Dry run: nothing was dispatched. The dispatch would send:")
         print(f"  POST /repos/{gh.repository}/actions/workflows/{plan.workflow}/dispatches")
-        print(f"  ref {plan.ref}; " + "; ".join(plan.describe()[1:]))
+        print(f"  ref {plan.ref}; inputs: {plan.inputs_text}")
         if plan.correlation_id:
             print("  (the correlation id is new for each dispatch)")
         return 0
@@ -136,10 +136,8 @@ def _check(
             )
         raise DispatchError(msg)
     declared = declared_inputs(text, f"{info.path} at {ref}")
-    configured = {
-        name: as_text(value).replace("{version}", version) if isinstance(value, str) else as_text(value)
-        for name, value in full.inputs.items()
-    }
+    # `{version}` can only stand in a string; a boolean or a number reads "true" or "7" either way.
+    configured = {name: as_text(value).replace("{version}", version) for name, value in full.inputs.items()}
     plan, problems = plan_dispatch(
         workflow=file_name,
         path=info.path,
@@ -153,5 +151,5 @@ def _check(
         listing = "\n".join(f"  - {p}" for p in problems)
         raise DispatchError(f"the dispatch of {file_name} would be refused; nothing was dispatched:\n{listing}")
     say("workflow", f"{info.path} at {ref} has workflow_dispatch; {len(declared or {})} inputs declared")
-    say("inputs", ", ".join(f"{k}={v}" for k, v in plan.inputs.items()) or "none")
+    say("inputs", plan.inputs_text)
     return plan

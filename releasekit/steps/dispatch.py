@@ -88,9 +88,9 @@ class DispatchPlan:
     inputs: dict[str, str]
     correlation_id: str | None  # passed as an input when the workflow declares it
 
-    def describe(self) -> list[str]:
-        shown = ", ".join(f"{k}={v}" for k, v in self.inputs.items()) or "none"
-        return [f"workflow {self.path} on {self.ref}", f"inputs: {shown}"]
+    @property
+    def inputs_text(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.inputs.items()) or "none"
 
 
 def plan_dispatch(
