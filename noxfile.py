@@ -13,7 +13,8 @@ nox.options.error_on_missing_interpreters = True
 def tests(session: nox.Session) -> None:
     """Run the test suite (real git, real linters on every generated workflow)."""
     session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    # The 15 slowest tests are printed on every run, so a slow one shows up (a later --durations overrides it).
+    session.run("pytest", "--durations=15", *session.posargs)
 
 
 @nox.session

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from releasekit.errors import ConfigError, Problem
+from releasekit.links import docs
 
 LOCK_NAME = "releasekit.lock"
 LOCK_VERSION = 1
@@ -61,7 +62,7 @@ def lock_text(pins: Mapping[str, tuple[str, str]]) -> str:
     """A lock file's text: stable key order, one entry per action."""
     body = {
         "about": "Actions pinned for releasekit's generated workflows: full commit SHAs, the version as a "
-        "comment. See docs/lock.md.",
+        f"comment. See {docs('lock.md')}.",
         "lock-version": LOCK_VERSION,
         "actions": {a: {"version": v, "sha": s} for a, (v, s) in sorted(pins.items())},
     }

@@ -1,8 +1,8 @@
 """GitHub's REST contract and recorded exchanges, read at test time, so tests can check the sandbox tells the truth.
 
-The reference data lives outside the repository (``$RELEASEKIT_SHARED/github-api/``, see its README.md):
-``openapi-subset.json`` (36 operations of GitHub's OpenAPI 3.0.3 description) and ``pygithub-replay/*.txt``
-(real GitHub HTTP exchanges recorded by PyGithub's test suite). Nothing here is copied into the project.
+The reference data is the project's own copy in ``tests/github/`` (its README.md says where each file comes from,
+under which license, and how to refresh it): ``openapi-subset.json`` (36 operations of GitHub's OpenAPI 3.0.3
+description) and ``pygithub-replay/*.txt`` (real GitHub HTTP exchanges recorded by PyGithub's test suite).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import functools
 import json
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -19,13 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-ENV_VAR = "RELEASEKIT_SHARED"
 # The converted components are registered under this URI, and every `#/components/...` ref is rewritten to it,
 # so each response schema can be compiled on its own and still resolve its refs.
 _SPEC_URI = "urn:releasekit:github-openapi-subset"
@@ -61,19 +58,12 @@ _MAX_MESSAGE = 160
 _NULL = {"type": "null"}
 
 
-def shared_dir() -> Path:
-    """The folder holding ``github-api/``: ``$RELEASEKIT_SHARED``, else the sibling ``shared/`` of the repository."""
-    raw = os.environ.get(ENV_VAR)
-    base = Path(raw) if raw else Path(__file__).resolve().parents[2] / "shared"
-    spec = base / "github-api" / "openapi-subset.json"
-    if not spec.is_file():
-        # A failure, not a skip: CI sets the variable, so a missing folder means a broken setup.
-        pytest.fail(
-            f"GitHub reference data not found: {spec} does not exist; set {ENV_VAR} to the folder "
-            "that contains github-api/",
-            pytrace=False,
-        )
-    return base
+REFERENCE_DIR = Path(__file__).resolve().parent / "github"
+
+
+def reference_dir() -> Path:
+    """``tests/github/``: the OpenAPI subset and the PyGithub recordings, shipped with the tests (and the sdist)."""
+    return REFERENCE_DIR
 
 
 # --- OpenAPI 3.0 -> JSON Schema ------------------------------------------------------------------------------
@@ -236,7 +226,7 @@ class OpenAPIContract:
     """The responses GitHub documents, and a validator for them. Cheap to create: the spec is loaded once."""
 
     def __init__(self, spec_path: Path | None = None) -> None:
-        path = spec_path or shared_dir() / "github-api" / "openapi-subset.json"
+        path = spec_path or reference_dir() / "openapi-subset.json"
         self._spec = _load_spec(path.resolve())
 
     @property
@@ -445,7 +435,7 @@ class Exchange:
 
 
 def replay_dir() -> Path:
-    return shared_dir() / "github-api" / "pygithub-replay"
+    return reference_dir() / "pygithub-replay"
 
 
 def replay_files() -> list[str]:

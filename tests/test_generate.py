@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, copy_example, run_releasekit, snapshot
 
-from releasekit.config.loader import load
+from releasekit.config.loader import Located, load
+from releasekit.errors import ConfigError
 from releasekit.lock import load_lock
 from releasekit.render.engine import render
 
@@ -274,3 +275,26 @@ def test_check_fast_path_imports_nothing_heavy(fluxion: Path, tmp_path: Path) ->
     assert "releasekit.render.cache" in imported
     for heavy in ("yaml", "jinja2", "github", "twine", "build", "releasekit.config.model", "hashlib"):
         assert heavy not in imported, heavy
+
+
+def test_the_release_job_gets_releasekit_from_the_index_or_from_the_tagged_checkout(tmp_path: Path) -> None:
+    """Projects publish with the releasekit that generated their workflows; releasekit itself (`publish.releasekit:
+    checkout`) with the one in the tag it releases, so its first release needs nothing from an index."""
+    from releasekit import __version__
+
+    def release_yml(located: Located) -> str:
+        return next(o.text for o in render(located, load_lock(located.root)) if o.path.endswith("/release.yml"))
+
+    fluxion = load(REPO / "examples/fluxion/releasekit.yaml")
+    assert fluxion.config.publish.releasekit == "index"
+    assert f'python -m pip install "releasekit=={__version__}"' in release_yml(fluxion)
+    own = load(REPO / "releasekit.yaml")
+    assert own.config.publish.releasekit == "checkout"
+    for name in ("release.yml", "release-full.yml"):
+        text = (REPO / ".github/workflows" / name).read_text(encoding="utf-8")
+        assert 'python -m pip install "."' in text and "releasekit==" not in text, name
+    assert 'python -m pip install "."' in release_yml(own)
+    bad = tmp_path / "releasekit.yaml"
+    bad.write_text((REPO / "releasekit.yaml").read_text().replace("releasekit: checkout", "releasekit: pip"))
+    with pytest.raises(ConfigError, match=r"releasekit\.yaml:\d+:\d+: .*publish\.releasekit"):
+        load(bad)

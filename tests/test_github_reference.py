@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -10,16 +11,16 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+import github_reference
 import pytest
 from github_reference import (
-    ENV_VAR,
     ContractRecorder,
     Exchange,
     OpenAPIContract,
     load_replay,
+    reference_dir,
     replay_dir,
     replay_files,
-    shared_dir,
     top_level_types,
 )
 
@@ -69,17 +70,17 @@ def example(contract: OpenAPIContract, operation_id: str, status: int = 200) -> 
 # --- where the data comes from -------------------------------------------------------------------------------
 
 
-def test_missing_shared_folder_fails_and_names_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(ENV_VAR, str(tmp_path))
-    with pytest.raises(pytest.fail.Exception, match=ENV_VAR):
-        shared_dir()
-
-
-def test_shared_folder_comes_from_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = shared_dir()
-    monkeypatch.setenv(ENV_VAR, str(real))
-    assert shared_dir() == real
-    assert (real / "github-api" / "pygithub-replay" / "index.json").is_file()
+def test_the_reference_data_ships_with_the_tests() -> None:
+    """No environment variable and nothing outside the repository: a fresh clone (or the sdist) has it all,
+    with the licenses of where it came from."""
+    here = reference_dir()
+    assert here == Path(__file__).resolve().parent / "github"
+    assert (here / "pygithub-replay" / "index.json").is_file()
+    for notice in ("README.md", "LICENSE.openapi", "pygithub-replay/COPYING", "pygithub-replay/COPYING.LESSER"):
+        assert (here / notice).is_file(), notice
+    # The README records the digest of the subset it describes; a refresh that forgets the note fails here.
+    digest = hashlib.sha256((here / "openapi-subset.json").read_bytes()).hexdigest()
+    assert digest in (here / "README.md").read_text(encoding="utf-8")
 
 
 # --- the spec and its examples -------------------------------------------------------------------------------
@@ -415,11 +416,10 @@ def test_replay_quirks_are_kept_as_recorded() -> None:
 
 
 def test_a_truncated_replay_file_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    folder = tmp_path / "github-api" / "pygithub-replay"
+    folder = tmp_path / "pygithub-replay"
     folder.mkdir(parents=True)
-    (tmp_path / "github-api" / "openapi-subset.json").write_text("{}", encoding="utf-8")
     (folder / "Broken.txt").write_text("https\nGET\napi.github.com\nNone\n/user\n", encoding="utf-8")
-    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    monkeypatch.setattr(github_reference, "REFERENCE_DIR", tmp_path)
     with pytest.raises(ValueError, match=r"Broken\.txt:1: truncated exchange"):
         load_replay("Broken.txt")
 

@@ -43,7 +43,14 @@ def test_init_scaffolds_a_config_that_generates_valid_workflows(tmp_path: Path) 
         ("src-tauri/Cargo.toml", "package.version", "semver"),
     }
     assert config.publish.python is not None and config.publish.python.path == "."
-    assert "import releasekit.nox" in (root / "noxfile.py").read_text()
+    noxfile = root / "noxfile.py"
+    assert "import releasekit.nox" in noxfile.read_text()
+    # Its PEP 723 block, read as nox reads it: a global nox makes an environment with this releasekit in it.
+    from nox.project import load_toml
+
+    from releasekit import __version__
+
+    assert load_toml(str(noxfile)) == {"dependencies": ["nox>=2025.2.9", f"releasekit=={__version__}"]}
     lock = json.loads((root / "releasekit.lock").read_text())
     assert len(lock["actions"]["actions/checkout"]["sha"]) == 40
     generated = run_releasekit("workflows", cwd=root)

@@ -27,8 +27,8 @@ from github_reference import (
     Exchange,
     OpenAPIContract,
     load_replay,
+    reference_dir,
     replay_files,
-    shared_dir,
     top_level_types,
 )
 
@@ -497,7 +497,7 @@ def _contract() -> OpenAPIContract:
 
 @cache
 def _spec() -> dict[str, Any]:
-    spec: dict[str, Any] = json.loads((shared_dir() / "github-api" / "openapi-subset.json").read_text("utf-8"))
+    spec: dict[str, Any] = json.loads((reference_dir() / "openapi-subset.json").read_text("utf-8"))
     return spec
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import semver
-from conftest import copy_example, snapshot
+from conftest import REPO, copy_example, snapshot
 
 from releasekit import versionfiles
 from releasekit.config.loader import load
@@ -524,3 +524,17 @@ def test_the_check_after_the_edit_compares_every_value(tmp_path: Path) -> None:
     text = '{"version": "1.3.2", "n": NaN, "nested": {"list": [1, 2.5, true, null]}}'
     change = plan_one(tmp_path, "x.json", text, json="version")
     assert json.loads(change.after, parse_constant=str) == {**json.loads(text, parse_constant=str), "version": "1.4.0"}
+
+
+def test_releasekits_own_version_files_agree_and_bump_together() -> None:
+    """releasekit releases itself: every file its releasekit.yaml lists (the example's PEP 723 noxfile too) carries
+    this version, and a release plan changes each of them."""
+    from releasekit import __version__
+    from releasekit.versionfiles import plan_bumps, read_current
+
+    located = load(REPO / "releasekit.yaml")
+    files = located.config.versioning.files
+    assert "examples/fluxion/noxfile.py" in [vf.path for vf in files]
+    assert {read_current(located.root, vf)[0] for vf in files} == {__version__}
+    changes = plan_bumps(located.root, files, semver.Version.parse("9.8.7"))
+    assert sorted(c.path for c in changes) == sorted(vf.path for vf in files)

@@ -10,14 +10,30 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.errors import ConfigError, ReleasekitError, UsageError
+from releasekit.links import docs
 
 if TYPE_CHECKING:
     from releasekit.detect import Detection
 
-NOXFILE = '''"""Nox sessions: `import releasekit.nox` adds `workflows`, `release -- VERSION` and `publish`."""
+# The oldest nox that reads a noxfile's inline script metadata (PEP 723) and makes an environment from it.
+NOX_REQUIREMENT = "nox>=2025.2.9"
 
-import releasekit.nox  # noqa: F401
-'''
+
+def noxfile_text() -> str:
+    """The noxfile init writes: its `# /// script` block names this releasekit, so any nox 2025.02 or later (a
+    global one, pipx's) runs the sessions; where releasekit is not installed beside nox, nox makes an environment
+    with it first (in .nox/), as it does for a PEP 723 script."""
+    from releasekit import __version__
+
+    return (
+        "# /// script\n"
+        f'# dependencies = ["{NOX_REQUIREMENT}", "releasekit=={__version__}"]\n'
+        "# ///\n"
+        '"""Nox sessions: `import releasekit.nox` adds `workflows`, `release -- VERSION`, `release_full -- VERSION`\n'
+        "and `publish -- TAG`. Any nox 2025.02 or later runs them (the block above says what they need).\"\"\"\n"
+        "\n"
+        "import releasekit.nox  # noqa: F401\n"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         if detection.repository is None:
             notes.append("no GitHub origin remote: set project.repository in releasekit.yaml")
         if not (root / "noxfile.py").exists():
-            planned[root / "noxfile.py"] = NOXFILE
+            planned[root / "noxfile.py"] = noxfile_text()
     existing = [p for p in planned if p.exists()]
     if existing:
         names = ", ".join(str(p.relative_to(root)) for p in existing)
@@ -87,7 +103,7 @@ def scaffold(detection: Detection, name: str) -> str:
 
     repo = detection.repository or f"your-org/{name}"
     lines = [
-        "# releasekit.yaml: how this project is tested and released. Reference: docs/config.md",
+        f"# releasekit.yaml: how this project is tested and released. Reference: {docs('config.md')}",
         "# Generate the workflows with `releasekit workflows` (or `nox -s workflows`).",
         "",
         "project:",
@@ -107,7 +123,7 @@ def scaffold(detection: Detection, name: str) -> str:
             lines.append(f"      {vf.kind}: {q(vf.locator)}")
             lines.append(f"      format: {vf.format}  # found {vf.version}")
     else:
-        lines.append("  files: []  # no version file found: add the files that carry the version (docs/config.md)")
+        lines.append("  files: []  # no version file found: add the files that carry the version (see the reference)")
     pyprojects = [vf.path for vf in detection.version_files if vf.path.endswith("pyproject.toml")]
     package_dir = pyprojects[0].rsplit("/", 1)[0] if pyprojects and "/" in pyprojects[0] else "."
     lines += [

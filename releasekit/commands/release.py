@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.errors import ReleasekitError, UsageError
+from releasekit.links import docs
 from releasekit.output import say
 
 if TYPE_CHECKING:
@@ -176,7 +177,8 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     index_url = os.environ.get("RELEASEKIT_INDEX_URL")
     if not config.versioning.files:
         raise UsageError(
-            f"{located.file}: versioning.files is empty; declare the files that carry the version (docs/config.md)"
+            f"{located.file}: versioning.files is empty; declare the files that carry the version "
+            f"({docs('config.md', 'versioning')})"
         )
     fmt = config.project.tag_format
     status = git.status()

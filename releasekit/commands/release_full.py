@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from releasekit.commands.watch import FollowOptions, add_follow_arguments, drive
 from releasekit.errors import UsageError
+from releasekit.links import docs
 from releasekit.output import say
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if key is None:
         msg = (
             f"{located.file}: no workflow is the full release; set release.full.workflow to the key of the workflow "
-            "to dispatch, or build one from the `release-full` template (docs/config.md#release)"
+            f"to dispatch, or build one from the `release-full` template ({docs('config.md', 'release')})"
         )
         raise UsageError(msg)
     tag = tag_for(version, config.project.tag_format)

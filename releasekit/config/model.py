@@ -409,6 +409,14 @@ class Publish:
         default=(), metadata=meta("Globs of files attached to the GitHub release.", check="asset_glob")
     )
     python: PythonPackage | None = field(default=None, metadata=meta("The Python package to build and upload."))
+    releasekit: Literal["index", "checkout"] = field(
+        default="index",
+        metadata=meta(
+            "Where the generated release jobs get the `releasekit` that runs `releasekit publish`: `index` installs "
+            "the exact version that generated the workflows from the package index; `checkout` installs the tagged "
+            "checkout itself (`pip install .`), for releasekit and its forks, whose first release is on no index."
+        ),
+    )
 
 
 @dataclass(frozen=True)

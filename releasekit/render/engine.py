@@ -236,8 +236,9 @@ class _Context:
                 "services": list(wf.services),
             },
             "tag_pattern": config.project.tag_format,
-            # The generated release job publishes with the releasekit that generated it.
-            "releasekit_requirement": f"releasekit=={__version__}",
+            # The generated release job publishes with the releasekit that generated it, or (releasekit itself)
+            # with the one in the tagged checkout.
+            "releasekit_requirement": "." if config.publish.releasekit == "checkout" else f"releasekit=={__version__}",
             **helpers,
         }
 

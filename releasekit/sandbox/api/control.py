@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from releasekit.links import docs
 from releasekit.sandbox.http import ApiError, Request, Response, not_found
 
 if TYPE_CHECKING:
     from releasekit.sandbox.app import Sandbox
 
-DOCS = "https://github.com/releasekit/releasekit/blob/main/docs/commands/sandbox.md"
+DOCS = docs("commands/sandbox.md")
 
 
 def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint, registered together
