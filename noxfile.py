@@ -13,8 +13,9 @@ nox.options.error_on_missing_interpreters = True
 def tests(session: nox.Session) -> None:
     """Run the test suite (real git, real linters on every generated workflow)."""
     session.install("-e", ".[test]")
-    # The 15 slowest tests are printed on every run, so a slow one shows up (a later --durations overrides it).
-    session.run("pytest", "--durations=15", *session.posargs)
+    # One worker per core, each test file on one worker (files share module-scoped scenes); the 15 slowest tests
+    # are printed on every run, so a slow one shows up. Options given after `--` come later and win.
+    session.run("pytest", "-n", "auto", "--dist", "loadfile", "--durations=15", *session.posargs)
 
 
 @nox.session
@@ -56,6 +57,6 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks; prints the figures recorded in BENCHMARKS.md."""
-    session.install("-e", ".[test]")
+    """Benchmarks; prints the figures recorded in BENCHMARKS.md (bump-my-version: the dry run's yardstick)."""
+    session.install("-e", ".[test]", "bump-my-version")
     session.run("python", "bench/run.py", *session.posargs)

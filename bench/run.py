@@ -7,12 +7,14 @@
    and a 1 GiB release asset upload (target: the server's peak RSS under 100 MB).
 4. `releasekit release` end to end on examples/fluxion (bench/release.py): the tool's own overhead beyond git, the
    build and the waiting (target: under 1 s), and the API requests per step.
-5. Following a workflow run (bench/watch.py), against in-process sandboxes with the clock at 100x: the requests
+5. `releasekit release 1.4.0 --dry-run` on examples/fluxion beside `bump-my-version bump --dry-run` of the same
+   files (bench/dryrun.py), interleaved; the build reused from releasekit's cache (target: at most 1.5x).
+6. Following a workflow run (bench/watch.py), against in-process sandboxes with the clock at 100x: the requests
    from a dispatch to its run id (target: exactly 1), and the requests charged against the rate limit to follow a
    30-minute release-full run (target: at most 20), beside a naive poller on an identical run.
 
-`--only check|scale|sandbox|release|watch` (repeatable) runs some of them. Prints Markdown tables for BENCHMARKS.md;
-exits 1 if a target is missed.
+`--only check|scale|sandbox|release|dryrun|watch` (repeatable) runs some of them. Prints Markdown tables for
+BENCHMARKS.md; exits 1 if a target is missed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import dryrun
 import release
 import sandbox
 import watch
@@ -146,6 +149,7 @@ SECTIONS: dict[str, Callable[[Path], list[str]]] = {
     "scale": scale,
     "sandbox": sandbox.run,
     "release": release.run,
+    "dryrun": dryrun.run,
     "watch": watch.run,
 }
 

@@ -23,6 +23,10 @@ from typing import Any
 
 EXAMPLE = Path(__file__).resolve().parent / "fluxion"
 BIN = Path(sys.executable).parent
+# Jobs last a second and the commands ask every half second, so a person sees the runs move; the demo's own test
+# runs the same story faster (RELEASEKIT_DEMO_PACE=0.2 scales those times).
+PACE = float(os.environ.get("RELEASEKIT_DEMO_PACE", "1"))
+POLL = f"{0.5 * PACE:g}"
 
 
 def tool(name: str) -> str:
@@ -105,7 +109,8 @@ def rehearse(project: Path, releasekit: str, env: dict[str, str], tmp: Path) -> 
     subprocess.run(["git", "add", "-A"], cwd=project, check=True)
     subprocess.run(["git", "commit", "-q", "-m", "Fluxion 1.3.2"], cwd=project, check=True)
     subprocess.run(["git", "tag", "-a", "v1.3.2", "-m", "Release 1.3.2"], cwd=project, check=True)
-    with Sandbox(tmp / "sandbox", job_seconds=1.0, queue_seconds=0.3) as hub, PackageIndex(tmp / "index") as index:
+    hub = Sandbox(tmp / "sandbox", job_seconds=1.0 * PACE, queue_seconds=0.3 * PACE)
+    with hub, PackageIndex(tmp / "index") as index:
         hub.create_repo("fluxion-app/fluxion", seed=project)
         origin = str(hub.remote_url("fluxion-app/fluxion"))
         subprocess.run(["git", "remote", "add", "origin", origin], cwd=project, check=True)
@@ -122,7 +127,7 @@ def rehearse(project: Path, releasekit: str, env: dict[str, str], tmp: Path) -> 
         run([releasekit, "release", "1.4.0", "--dry-run", *flags], project, env=renv)
 
         step("9. Cut release 1.4.0: bump, changelog, commit, tag, atomic push, then follow the run to the release")
-        run([releasekit, "release", "1.4.0", *flags, "--poll", "0.5"], project, env=renv)
+        run([releasekit, "release", "1.4.0", *flags, "--poll", POLL], project, env=renv)
         run(["git", "log", "--oneline", "--decorate", "-2"], project)
 
         step("10. Bad input fails before anything changes")
@@ -142,7 +147,7 @@ def rehearse(project: Path, releasekit: str, env: dict[str, str], tmp: Path) -> 
             times=1,
         )
         run([releasekit, "release-full", "1.4.0", "--input", "channel=beta"], project, expect=1, env=renv)
-        run([releasekit, "release-full", "1.4.0", "--rerun-failed", "--poll", "0.5"], project, env=renv)
+        run([releasekit, "release-full", "1.4.0", "--rerun-failed", "--poll", POLL], project, env=renv)
 
         step("12. The runs, as `releasekit runs` lists them")
         run([releasekit, "runs"], project, env=renv)

@@ -11,6 +11,12 @@ from collections.abc import Sequence
 from releasekit import __version__
 from releasekit.errors import ReleasekitError
 
+# Not `from typing import TYPE_CHECKING`: importing typing costs ~2.5 ms on every start, `workflows --check` included
+# (see BENCHMARKS.md). Type checkers take any constant of this name as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from releasekit.steps.watch import Clock
+
 # command -> (module under releasekit.commands, one-line help). Modules are imported only when run.
 COMMANDS = {
     "init": ("init", "scaffold releasekit.yaml, releasekit.lock and a noxfile for this repository"),
@@ -37,8 +43,8 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, width=max(40, min(width, 118)))
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with `only`, just that command's arguments are set up (the others' modules stay unimported)."""
+def _skeleton() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser with an empty parser per command; `_fill` gives a command its arguments when chosen."""
     parser = argparse.ArgumentParser(
         prog="releasekit",
         formatter_class=_Formatter,
@@ -52,13 +58,42 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "--config", default="releasekit.yaml", metavar="PATH", help="config file (default: releasekit.yaml in DIR)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, (module, help_text) in COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, formatter_class=_Formatter)
+    # No -h yet: an empty parser would answer `releasekit watch --help` with a page that lists no options.
+    commands = {
+        name: sub.add_parser(name, help=help_text, formatter_class=_Formatter, add_help=False)
+        for name, (_, help_text) in COMMANDS.items()
+    }
+    return parser, commands
+
+
+def _fill(parser: argparse.ArgumentParser, name: str) -> None:
+    """Give one command's parser its -h and its own arguments (this imports the command's module)."""
+    parser.add_argument("-h", "--help", action="help", help="show this help message and exit")
+    command = importlib.import_module(f"releasekit.commands.{COMMANDS[name][0]}")
+    parser.description = command.__doc__
+    command.add_arguments(parser)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser; with `only`, just that command's arguments are set up (the others' modules stay unimported)."""
+    parser, commands = _skeleton()
+    for name, command_parser in commands.items():
         if only in (None, name):
-            command = importlib.import_module(f"releasekit.commands.{module}")
-            p.description = command.__doc__
-            command.add_arguments(p)
+            _fill(command_parser, name)
     return parser
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse in two passes so that only the chosen command's module is imported, and argparse alone chooses it.
+
+    The first pass knows every global option and every command name but no command's options, so it picks the
+    command exactly as the full parser would (`-C watch schema` runs `schema` in the directory `watch`); whatever
+    belongs to the command is left over. The second pass, with that command's arguments added, is the real one.
+    """
+    parser, commands = _skeleton()
+    chosen, _ = parser.parse_known_args(argv)
+    _fill(commands[chosen.command], chosen.command)
+    return parser.parse_args(argv)
 
 
 def _redact(text: str) -> str:
@@ -68,10 +103,12 @@ def _redact(text: str) -> str:
     return redact(text)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command. `clock` is the time the commands that wait for GitHub see (default: the real one); tests
+    pass one that moves a sandbox's clock instead of sleeping."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    chosen = next((a for a in argv if a in COMMANDS), None)
-    args = build_parser(chosen).parse_args(argv)
+    args = parse_args(argv)
+    args.clock = clock
     module = importlib.import_module(f"releasekit.commands.{COMMANDS[args.command][0]}")
     try:
         code: int = module.run(args)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from releasekit.sandbox.app import Sandbox
+    from releasekit.steps.watch import Clock
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
@@ -19,6 +25,12 @@ GIT_IDENTITY = ("-c", "user.name=releasekit tests", "-c", "user.email=tests@exam
 @pytest.fixture(autouse=True)
 def isolated_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the user's and the system's git configuration (and any enclosing repository) out."""
+    isolate_git(tmp_path_factory, monkeypatch)
+
+
+def isolate_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `isolated_git` does, for a fixture of a wider scope (with `pytest.MonkeyPatch.context()`): autouse
+    fixtures are function-scoped, so a module-scoped set-up runs before them."""
     config = tmp_path_factory.mktemp("gitconfig") / "config"
     config.write_text("")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
@@ -47,18 +59,55 @@ def copy_example(name: str, dest: Path) -> Path:
 Run = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-def run_releasekit(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The real command line, in a child process, as a user runs it."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "releasekit", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=full_env,
-        timeout=120,
-    )
+def run_releasekit(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """The `releasekit` command line as a user runs it, in `cwd`, with the environment plus `env`.
+
+    In this process by default (`releasekit.cli.main`, its output captured: the same exit codes and text, a few
+    milliseconds instead of a new interpreter); `process=True` runs `python -m releasekit` in a child, for what only
+    a process shows (its imports, a hash seed, a signal)."""
+    if process:
+        return subprocess.run(
+            [sys.executable, "-m", "releasekit", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **(env or {})},
+            timeout=120,
+        )
+    return releasekit_main(args, cwd=cwd, env=env)
+
+
+def releasekit_main(
+    args: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    only_env: bool = False,
+    clock: Clock | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """`releasekit.cli.main(args)` in this process, in `cwd`, with `env` added to the environment (with `only_env`,
+    exactly `env`), on `clock` (default: the real one), stdout and stderr captured; everything is put back
+    afterwards. The result is what a child process would give: the exit code and the text of both streams."""
+    from releasekit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        if only_env:
+            for name in [n for n in os.environ if n not in (env or {})]:
+                patch.delenv(name)
+        for name, value in (env or {}).items():
+            patch.setenv(name, value)
+        patch.chdir(cwd)
+        patch.setattr(sys, "stdout", out)
+        patch.setattr(sys, "stderr", err)
+        try:
+            code = main(list(args), clock=clock)
+        except SystemExit as exc:  # argparse: --help, --version, usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return subprocess.CompletedProcess(["releasekit", *args], code, out.getvalue(), err.getvalue())
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -84,9 +133,117 @@ def sandbox_observers() -> Iterator[list[Callable[[str, str, int, bytes, str], N
     recorder.assert_clean()
 
 
+class SharedSandboxes:
+    """Sandboxes a module's tests share (a module-scoped set-up), held to the same contract as a test's own: every
+    response is validated, a departure fails the test during which it was sent (`check`), and `close` stops them,
+    counts them in the suite's total and reports every departure again."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        from github_reference import ContractRecorder
+
+        self._tmp = tmp_path_factory
+        self.recorder = ContractRecorder()
+        self.hubs: list[Sandbox] = []
+        self._reported = 0
+
+    def sandbox(self, **options: Any) -> Sandbox:
+        """A started sandbox (the plugin's fast settings unless overridden), stopped by `close`."""
+        from releasekit.sandbox.app import Sandbox
+        from releasekit.sandbox.pytest_plugin import FAST
+
+        hub = Sandbox(self._tmp.mktemp("sandbox"), observers=[self.recorder], **{**FAST, **options})
+        self.hubs.append(hub.start())
+        return hub
+
+    def check(self) -> None:
+        problems = self.recorder.problems
+        new, self._reported = problems[self._reported :], len(problems)
+        assert not new, "responses depart from GitHub's documented contract:\n  " + "\n  ".join(new)
+
+    def close(self) -> None:
+        for hub in self.hubs:
+            hub.stop()
+        _CONTRACT_TOTALS["checked"] += self.recorder.checked
+        _CONTRACT_TOTALS["tests"] += 1
+        self.recorder.assert_clean()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # a pytest-xdist worker: the controller adds up the workers' totals
+        workeroutput["sandbox_contract"] = dict(_CONTRACT_TOTALS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist, on the controller: a worker finished; add its sandbox contract totals."""
+    for key, value in getattr(node, "workeroutput", {}).get("sandbox_contract", {}).items():
+        _CONTRACT_TOTALS[key] += value
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _CONTRACT_TOTALS["tests"]:
         terminalreporter.write_line(
             f"sandbox contract: {_CONTRACT_TOTALS['checked']} responses in {_CONTRACT_TOTALS['tests']} tests "
             "validated against GitHub's OpenAPI description"
         )
+
+
+# -- the suite leaves nothing behind: no process it started, no temporary directory of releasekit's ---------------
+
+_SUITE_MARK = "RELEASEKIT_TEST_SESSION"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def leaves_nothing_behind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """For the session, TMPDIR is a directory of its own and every child process inherits a mark naming it; at the
+    end, a releasekit-* directory left there, or a marked process still running (Linux: /proc shows the marks), is
+    a leak: the session fails, naming them, and removes them. Watchdogs act within a moment of their parent's end,
+    so both are polled for a while before they count."""
+    import contextlib
+    import signal
+    import tempfile
+    import time
+
+    tmp_path_factory.getbasetemp()  # tmp_path stays where pytest keeps it, outside the checked directory
+    private = Path(tempfile.mkdtemp(prefix="releasekit-tests-"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TMPDIR", str(private))
+        patch.setattr(tempfile, "tempdir", None)  # forget the cached one: read TMPDIR again
+        patch.setenv(_SUITE_MARK, str(private))
+        yield
+    mark = f"{_SUITE_MARK}={private}".encode()
+    deadline = time.monotonic() + 15
+    while True:
+        procs = _marked_processes(mark)
+        dirs = sorted(p.name for p in private.glob("releasekit-*"))
+        if not (procs or dirs) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    for pid in procs:  # found only on Linux
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    shutil.rmtree(private, ignore_errors=True)
+    if procs or dirs:
+        lines = [f"process {pid}: {cmd}" for pid, cmd in procs.items()] + [f"temporary directory {d}" for d in dirs]
+        pytest.fail("the test suite left behind (now removed):\n  " + "\n  ".join(lines), pytrace=False)
+
+
+def _marked_processes(mark: bytes) -> dict[int, str]:
+    """Running processes whose environment holds `mark` (Linux; an empty answer elsewhere)."""
+    found: dict[int, str] = {}
+    proc = Path("/proc")
+    if not (proc / "self" / "environ").exists():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if stat[stat.rfind(")") + 2 :].startswith(("Z", "X")):  # ended; waits to be reaped
+                continue
+            if mark in (entry / "environ").read_bytes().split(b"\0"):
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+    return found

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conftest import copy_example, git
+from conftest import copy_example, git, releasekit_main
 
 from releasekit.sandbox.app import Sandbox
 from releasekit.sandbox.index import PackageIndex
+from releasekit.steps.watch import Clock
 
 REPOSITORY = "fluxion-app/fluxion"
 # The generated release.yml's publish job runs `releasekit publish`; in the sandbox it runs this one, for real.
@@ -27,6 +28,7 @@ class Scene:
     project: Path
     index: PackageIndex | None
     env: dict[str, str]
+    owns_index: bool = True  # False when the index was given to make_scene (shared): its owner stops it
 
     def release(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return self.releasekit("release", *args, env=env)
@@ -42,6 +44,14 @@ class Scene:
             env={**self.env, **(env or {})},
             timeout=300,
         )
+
+    def main(
+        self, *args: str, env: dict[str, str] | None = None, clock: Clock | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`releasekit.cli.main` in this process, as `releasekit(...)` runs it in a child: in the project (`-C`),
+        with exactly the scene's environment (plus `env`), on `clock`; the same result type."""
+        argv = ["-C", str(self.project), *args]
+        return releasekit_main(argv, cwd=self.project, env={**self.env, **(env or {})}, only_env=True, clock=clock)
 
     def git(self, *args: str) -> str:
         return git(self.project, *args)
@@ -67,10 +77,12 @@ def make_scene(
     tmp_path: Path,
     sandbox_factory: Callable[..., Sandbox],
     *,
-    index: bool = True,
+    index: bool | PackageIndex = True,
     publish_command: str | None = PUBLISH,
     **hub_options: Any,
 ) -> Scene:
+    """The scene; `index` True starts a package index of its own, False none, and a started PackageIndex is used
+    as it is (shared between scenes; the caller stops it)."""
     hub = sandbox_factory(**hub_options)
     project = copy_example("fluxion", tmp_path)
     git(project, "init", "-q", "-b", "main")
@@ -89,10 +101,19 @@ def make_scene(
     env = {**os.environ, **hub.env(), "RELEASEKIT_DEBUG": ""}
     env.pop("GH_TOKEN", None)
     package_index = None
-    if index:
+    if isinstance(index, PackageIndex):
+        package_index = index
+    elif index:
         package_index = PackageIndex(tmp_path / "index").start()
+    if package_index is not None:
         env.update({"RELEASEKIT_INDEX_URL": package_index.url, "PIP_CONFIG_FILE": os.devnull})
-    return Scene(hub, project, package_index, env)
+    return Scene(hub, project, package_index, env, owns_index=not isinstance(index, PackageIndex))
+
+
+def publish_from(dist: Path) -> str:
+    """The publish job's command as the generated release.yml runs it: the files its build job made (`--dist`),
+    here built once beforehand, instead of building them in the job."""
+    return f'"{sys.executable}" -m releasekit publish "$GITHUB_REF_NAME" --skip-index --dist "{dist}"'
 
 
 def fake_token() -> str:

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import threading
 import urllib.request
-import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,11 +76,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 
 @pytest.fixture
 def index(tmp_path: Path) -> Iterator[PackageIndex]:
-    # PackageIndex.start() imports pypiserver in this process to check it is installed; pypiserver's bundled
-    # bottle warns as it loads (the deprecated `cgi` module, an old-style import hook). Load it once, quietly.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pypiserver  # noqa: F401
+    # pypiserver runs in the index's own process: importing it here would install its bundled bottle's old-style
+    # import hook in the test process, which later in-process imports then warn about.
     with PackageIndex(tmp_path / "index") as index:
         yield index
 

@@ -14,12 +14,12 @@ import random
 import shutil
 import string
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from conftest import releasekit_main
 
 from releasekit.config.loader import parse
 from releasekit.errors import ConfigError, Problem
@@ -674,16 +674,9 @@ def test_secret_names_and_references_are_fine() -> None:
 
 
 def run_cli(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line in-process, as a user runs it: without RELEASEKIT_DEBUG, so an internal error is a message."""
     env = {k: v for k, v in os.environ.items() if k != "RELEASEKIT_DEBUG"}
-    return subprocess.run(
-        [sys.executable, "-m", "releasekit", "-C", str(directory), *args],
-        cwd=directory,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return releasekit_main(["-C", str(directory), *args], cwd=directory, env=env, only_env=True)
 
 
 @pytest.fixture

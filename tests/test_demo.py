@@ -11,7 +11,8 @@ DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
 
 
 def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
-    env = {**os.environ, "TMPDIR": str(tmp_path), "PIP_CONFIG_FILE": os.devnull}
+    # The same story at a fifth of the pace a person watches it at (jobs of 0.2 s instead of 1 s).
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PIP_CONFIG_FILE": os.devnull, "RELEASEKIT_DEMO_PACE": "0.2"}
     for name in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_API_URL"):
         env.pop(name, None)
     proc = subprocess.run(

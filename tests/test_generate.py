@@ -45,8 +45,8 @@ def test_writes_every_declared_workflow_and_the_actionlint_config(fluxion: Path)
 def test_output_is_byte_identical_across_processes(fluxion: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     shutil.copytree(fluxion, other)
-    run_releasekit("workflows", cwd=fluxion, env={"PYTHONHASHSEED": "1"})
-    run_releasekit("workflows", cwd=other, env={"PYTHONHASHSEED": "2"})
+    run_releasekit("workflows", cwd=fluxion, env={"PYTHONHASHSEED": "1"}, process=True)
+    run_releasekit("workflows", cwd=other, env={"PYTHONHASHSEED": "2"}, process=True)
     first, second = generated(fluxion), generated(other)
     assert first and first == second
 

@@ -1,33 +1,93 @@
-"""`releasekit release` end to end: a copy of examples/fluxion, the sandbox as its GitHub and origin, real git, a real
-pypiserver, and the release workflow's publish job running the real `releasekit publish`."""
+"""`releasekit release`: a copy of examples/fluxion, the sandbox as its GitHub and origin, real git, a real pypiserver.
+
+One end-to-end scene tells the release story as a user lives it (a child process; the release workflow's publish job
+runs the real `releasekit publish`). The rest runs `releasekit.cli.main` in this process (`Scene.main`), on one
+shared scene when the test changes nothing it does not put back, else on a scene of its own. A release killed after
+each step needs a real process to kill (`RELEASEKIT_FAILPOINT`); the `--resume` or `--abort` after it runs here.
+Every scene shares one package index and one build cache: the package is built once per distinct tree (the cache
+never serves another tree, tests/test_buildcache.py); the verdicts themselves are tested in tests/test_preflight.py.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from release_scene import FAST, Scene, fake_token, make_scene
+from conftest import SharedSandboxes, copy_example, isolate_git
+from release_scene import FAST, PUBLISH, Scene, fake_token, make_scene, publish_from
 
 from releasekit.sandbox.app import Sandbox
+from releasekit.sandbox.index import PackageIndex
 
 Factory = Callable[..., Sandbox]
+QUICK_HUB = {"job_seconds": 0.05, "queue_seconds": 0.02}  # the runs of these tests take a fraction of a second
+POLL = ("--poll", "0.05")
+
+
+# -- shared for the module: the environment, the build cache, the index, a 1.4.0 build for the publish job -----------
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """releasekit's cache for every scene here: each distinct tree is built once in the module."""
+    return tmp_path_factory.mktemp("build-cache")
+
+
+@pytest.fixture(scope="module")
+def module_patch(tmp_path_factory: pytest.TempPathFactory, shared_cache: Path) -> Iterator[pytest.MonkeyPatch]:
+    """Isolated git and the shared cache for the module's set-ups (the autouse isolated_git is function-scoped)."""
+    with pytest.MonkeyPatch.context() as patch:
+        isolate_git(tmp_path_factory, patch)
+        patch.setenv("RELEASEKIT_CACHE_DIR", str(shared_cache))
+        yield patch
+
+
+@pytest.fixture(scope="module")
+def shared_index(tmp_path_factory: pytest.TempPathFactory, module_patch: pytest.MonkeyPatch) -> Iterator[PackageIndex]:
+    """The index every scene reads (nothing here uploads to it: the publish job runs with --skip-index)."""
+    with PackageIndex(tmp_path_factory.mktemp("index") / "packages") as index:
+        yield index
+
+
+@pytest.fixture(scope="module")
+def dist_140(tmp_path_factory: pytest.TempPathFactory, module_patch: pytest.MonkeyPatch) -> Path:
+    """fluxion-voice 1.4.0, built once: what the release workflow's build job hands its publish job (`--dist`)."""
+    from releasekit.backends.index import build
+
+    source = copy_example("fluxion", tmp_path_factory.mktemp("dist-source")) / "voice-agent"
+    for name in ("pyproject.toml", "fluxion_voice/__init__.py"):
+        path = source / name
+        path.write_text(path.read_text().replace('"1.3.2"', '"1.4.0"'))
+    dist = tmp_path_factory.mktemp("dist-140")
+    build(source, dist, isolation=False)
+    return dist
 
 
 @pytest.fixture
-def scenes(tmp_path: Path, sandbox_factory: Factory) -> Iterator[Callable[..., Scene]]:
+def scenes(
+    tmp_path: Path,
+    sandbox_factory: Factory,
+    shared_index: PackageIndex,
+    shared_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Callable[..., Scene]]:
+    """A scene of the test's own, on the module's index and build cache (override with `index=True`, ...)."""
+    monkeypatch.setenv("RELEASEKIT_CACHE_DIR", str(shared_cache))
     made: list[Scene] = []
 
     def make(**options: Any) -> Scene:
-        made.append(make_scene(tmp_path, sandbox_factory, **options))
+        settings: dict[str, Any] = {"index": shared_index, "publish_command": None, **QUICK_HUB, **options}
+        made.append(make_scene(tmp_path / f"scene-{len(made)}", sandbox_factory, **settings))
         return made[-1]
 
     yield make
     for scene in made:
-        if scene.index is not None:
+        if scene.index is not None and scene.owns_index:
             scene.index.stop()
 
 
@@ -36,7 +96,51 @@ def scene(scenes: Callable[..., Scene]) -> Scene:
     return scenes()
 
 
-def test_release_end_to_end(scene: Scene) -> None:
+class Calm:
+    """The shared scene, for tests that change nothing or put back what they change; each test starts from (and is
+    checked against) the state it was made in."""
+
+    def __init__(self, scene: Scene, shared: SharedSandboxes) -> None:
+        self.scene = scene
+        self.shared = shared
+        self.pristine = scene.state()
+
+    def put_back(self) -> None:
+        self.scene.git("checkout", "-q", "--force", "main")
+        self.scene.git("reset", "-q", "--hard", "origin/main")
+        self.scene.git("clean", "-q", "-d", "--force")
+        for branch in self.scene.git("for-each-ref", "--format=%(refname:short)", "refs/heads").split():
+            if branch != "main":
+                self.scene.git("branch", "-q", "-D", branch)
+        assert self.scene.state() == self.pristine, "a test left the shared scene changed"
+        self.shared.check()
+
+
+@pytest.fixture(scope="module")
+def calm_scene(
+    tmp_path_factory: pytest.TempPathFactory, module_patch: pytest.MonkeyPatch, shared_index: PackageIndex
+) -> Iterator[Calm]:
+    shared = SharedSandboxes(tmp_path_factory)
+    try:
+        scene = make_scene(tmp_path_factory.mktemp("calm"), shared.sandbox, index=shared_index, publish_command=None)
+        yield Calm(scene, shared)
+    finally:
+        shared.close()
+
+
+@pytest.fixture
+def calm(calm_scene: Calm) -> Iterator[Scene]:
+    """The shared scene; put back after the test (a test that promises to change nothing checks that itself:
+    putting back would hide it)."""
+    yield calm_scene.scene
+    calm_scene.put_back()
+
+
+# -- the story, end to end ------------------------------------------------------------------------------------------
+
+
+def test_release_end_to_end(scenes: Callable[..., Scene]) -> None:
+    scene = scenes(publish_command=PUBLISH)
     proc = scene.release("1.4.0", *FAST)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
@@ -66,9 +170,12 @@ def test_release_end_to_end(scene: Scene) -> None:
     assert not (project / ".git/releasekit/release.json").exists()
 
 
-def test_dry_run_prints_the_plan_and_changes_nothing(scene: Scene) -> None:
-    before = scene.state()
-    proc = scene.release("minor", "--dry-run", *FAST)
+# -- the plan, and what is refused before any check -----------------------------------------------------------------
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(calm: Scene) -> None:
+    before = calm.state()
+    proc = calm.main("release", "minor", "--dry-run", *FAST)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert "Plan: release 1.4.0 of fluxion-app/fluxion (latest release: v1.3.2)" in out
@@ -77,12 +184,15 @@ def test_dry_run_prints_the_plan_and_changes_nothing(scene: Scene) -> None:
     assert "Annotated tag v1.4.0" in out
     assert "Follow the run of release.yml" in out
     assert "Dry run: nothing was changed." in out
-    assert scene.state() == before
-    assert scene.releases() == []
+    assert calm.state() == before
+    assert calm.releases() == []
+    # The tree was built (or the build of this very tree reused) and checked.
+    names = "fluxion_voice-1.4.0-py3-none-any.whl, fluxion_voice-1.4.0.tar.gz"
+    assert re.search(rf"ok   package +{re.escape(names)} build and pass twine check", out), out
 
 
-def test_prerelease_writes_pep440_for_python(scene: Scene) -> None:
-    proc = scene.release("minor", "--pre", "rc", "--dry-run", *FAST)
+def test_prerelease_writes_pep440_for_python(calm: Scene) -> None:
+    proc = calm.main("release", "minor", "--pre", "rc", "--dry-run", *FAST)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert '+version = "1.4.0rc1"' in proc.stdout  # pyproject.toml: PEP 440
     assert '+  "version": "1.4.0-rc.1",' in proc.stdout  # package.json: semver
@@ -97,18 +207,32 @@ def test_prerelease_writes_pep440_for_python(scene: Scene) -> None:
         (("1.3.2",), "v1.3.2", 2),
     ],
 )
-def test_bad_versions_fail_cleanly(scene: Scene, args: tuple[str, ...], message: str, code: int) -> None:
-    before = scene.state()
-    proc = scene.release(*args, *FAST)
+def test_bad_versions_fail_cleanly(calm: Scene, args: tuple[str, ...], message: str, code: int) -> None:
+    before = calm.state()
+    proc = calm.main("release", *args, *FAST)
     assert proc.returncode == code, proc.stdout + proc.stderr
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+    assert calm.state() == before
+
+
+def test_existing_tag_on_origin_only(scene: Scene) -> None:
+    scene.git("tag", "-a", "v1.4.0", "-m", "someone else")
+    scene.git("push", "-q", "origin", "v1.4.0")
+    scene.git("tag", "-d", "v1.4.0")
+    before = scene.state()
+    proc = scene.main("release", "1.4.0", *FAST)
+    # The remote's tag counts as a release: 1.4.0 is not above it.
+    assert proc.returncode == 2 and "v1.4.0" in proc.stderr
     assert scene.state() == before
+
+
+# -- preflight: each failure stops the release before it changes anything -------------------------------------------
 
 
 def _expect_preflight_failure(scene: Scene, needle: str, *args: str, env: dict[str, str] | None = None) -> str:
     before = scene.state()
-    proc = scene.release("1.4.0", *FAST, *args, env=env)
+    proc = scene.main("release", "1.4.0", *FAST, *args, env=env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "preflight check" in proc.stderr and "failed" in proc.stderr and "nothing was changed" in proc.stderr
     assert needle in proc.stdout, proc.stdout
@@ -118,82 +242,49 @@ def _expect_preflight_failure(scene: Scene, needle: str, *args: str, env: dict[s
     return proc.stdout
 
 
-def test_existing_tag_on_origin_only(scene: Scene) -> None:
-    scene.git("tag", "-a", "v1.4.0", "-m", "someone else")
-    scene.git("push", "-q", "origin", "v1.4.0")
-    scene.git("tag", "-d", "v1.4.0")
-    before = scene.state()
-    proc = scene.release("1.4.0", *FAST)
-    # The remote's tag counts as a release: 1.4.0 is not above it.
-    assert proc.returncode == 2 and "v1.4.0" in proc.stderr
-    assert scene.state() == before
+def test_dirty_tree(calm: Scene) -> None:
+    (calm.project / "voice-agent/main.py").write_text("# edited\n")
+    _expect_preflight_failure(calm, "FAIL working tree")
 
 
-def test_dirty_tree(scene: Scene) -> None:
-    (scene.project / "voice-agent/main.py").write_text("# edited\n")
-    _expect_preflight_failure(scene, "FAIL working tree")
+def test_detached_head(calm: Scene) -> None:
+    calm.git("checkout", "-q", "--detach", "HEAD~1")
+    _expect_preflight_failure(calm, "HEAD is detached")
 
 
-def test_detached_head(scene: Scene) -> None:
-    scene.git("checkout", "-q", "--detach", "HEAD~1")
-    _expect_preflight_failure(scene, "HEAD is detached")
-
-
-def test_wrong_branch(scene: Scene) -> None:
-    scene.git("switch", "-q", "-c", "feature")
-    out = _expect_preflight_failure(scene, "on feature, but releases are cut from main")
+def test_wrong_branch(calm: Scene) -> None:
+    calm.git("switch", "-q", "-c", "feature")
+    out = _expect_preflight_failure(calm, "on feature, but releases are cut from main")
     assert "git switch main" in out
 
 
-def test_behind_origin(scene: Scene, tmp_path: Path) -> None:
+def test_behind_origin(scene: Scene) -> None:
     scene.git("commit", "-q", "--allow-empty", "-m", "fix: later")
     scene.git("push", "-q", "origin", "main")
     scene.git("reset", "-q", "--hard", "HEAD~1")
     _expect_preflight_failure(scene, "1 commit behind origin/main")
 
 
-def test_no_token(scene: Scene) -> None:
+def test_no_token(calm: Scene) -> None:
     env = {"GITHUB_TOKEN": "", "GH_TOKEN": ""}
-    _expect_preflight_failure(scene, "no GitHub token: set GITHUB_TOKEN", env=env)
+    out = _expect_preflight_failure(calm, "no GitHub token: set GITHUB_TOKEN", env=env)
+    # The costly checks are not run after a failed cheap one.
+    assert re.search(r"skip ci +not checked: an earlier check failed", out), out
+    assert re.search(r"skip package +not checked: an earlier check failed", out), out
 
 
-def test_rejected_token_is_never_printed(scene: Scene) -> None:
+def test_rejected_token_is_never_printed(calm: Scene) -> None:
     token = fake_token()
-    proc_out = _expect_preflight_failure(scene, "GitHub rejected the token (401", env={"GITHUB_TOKEN": token})
+    proc_out = _expect_preflight_failure(calm, "GitHub rejected the token (401", env={"GITHUB_TOKEN": token})
     assert token not in proc_out
 
 
-def test_unreachable_api(scene: Scene) -> None:
-    from releasekit.sandbox.http import free_port
-
-    url = f"http://127.0.0.1:{free_port('127.0.0.1')}"
-    _expect_preflight_failure(scene, "no answer from the GitHub API", env={"GITHUB_API_URL": url})
-
-
-def test_failing_twine_check(scene: Scene) -> None:
-    readme = scene.project / "voice-agent/README.md"
-    pyproject = scene.project / "voice-agent/pyproject.toml"
-    readme.rename(readme.with_suffix(".rst"))
-    pyproject.write_text(pyproject.read_text().replace('readme = "README.md"', 'readme = "README.rst"'))
-    (scene.project / "voice-agent/README.rst").write_text("Title\n=\n\n`broken <link\n")
-    scene.git("add", "-A")
-    scene.git("commit", "-q", "-m", "docs: rst readme")
-    scene.git("push", "-q", "origin", "main")
-    _expect_preflight_failure(scene, "FAIL package")
-
-
-def test_version_already_on_the_index(scene: Scene, tmp_path: Path) -> None:
-    from releasekit.backends.index import build, index_target, upload
-
+def test_version_already_on_the_index(scenes: Callable[..., Scene], dist_140: Path) -> None:
+    scene = scenes(index=True)  # an index of its own: the shared one must not have 1.4.0
     assert scene.index is not None
-    work = tmp_path / "already"
-    work.mkdir()
-    pyproject = scene.project / "voice-agent/pyproject.toml"
-    original = pyproject.read_text()
-    pyproject.write_text(original.replace('version = "1.3.2"', 'version = "1.4.0"'))
-    built = build(scene.project / "voice-agent", work, isolation=False)
-    pyproject.write_text(original)
-    upload(built, index_target("pypi", scene.index.url), username="__token__", password=scene.index.token)
+    for built in dist_140.iterdir():
+        shutil.copy(built, scene.index.directory)  # as an upload leaves them; the index reads its directory
+    assert len(scene.index.files()) == 2
     _expect_preflight_failure(scene, "fluxion-voice 1.4.0 is already on")
 
 
@@ -202,34 +293,52 @@ def test_red_ci_blocks_the_release(scene: Scene) -> None:
     gh = scene.hub.github()
     gh.get_repo("fluxion-app/fluxion").get_commit(head).create_status("failure", context="external-ci")
     before = scene.state()
-    proc = scene.release("1.4.0", "--no-build-isolation", "--poll", "0.1")
+    proc = scene.main("release", "1.4.0", "--no-build-isolation", *POLL)
     assert proc.returncode == 1
     assert "1 failed on" in proc.stdout and "external-ci (failure)" in proc.stdout
     assert scene.state() == before
 
 
-def test_green_ci_lets_it_through(scene: Scene) -> None:
-    head = scene.git("rev-parse", "HEAD")
-    gh = scene.hub.github()
+def test_green_ci_lets_it_through(calm: Scene) -> None:
+    head = calm.git("rev-parse", "HEAD")
+    gh = calm.hub.github()
     gh.get_repo("fluxion-app/fluxion").get_commit(head).create_status("success", context="external-ci")
-    proc = scene.release("1.4.0", "--no-build-isolation", "--poll", "0.1", "--dry-run")
+    proc = calm.main("release", "1.4.0", "--no-build-isolation", *POLL, "--dry-run")
     assert proc.returncode == 0, proc.stdout
     assert "ok   ci            1 checks green" in proc.stdout
 
 
+def test_a_concurrent_release_refuses_while_the_lock_is_held(calm: Scene) -> None:
+    from releasekit.journal import release_lock
+
+    before = calm.state()
+    with release_lock(calm.project / ".git"):
+        proc = calm.main("release", "1.4.0", *FAST)
+    assert proc.returncode == 1
+    assert "another release is running in this repository (pid" in proc.stderr
+    assert calm.state() == before
+
+
+# -- after a crash: --resume finishes, --abort gives up; the crash is a real process killed at a step -------------
+
+
+def _killed(scene: Scene, step: str) -> None:
+    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": f"after-{step}"})
+    assert killed.returncode == 86, killed.stdout + killed.stderr
+
+
 def test_second_release_refuses_while_one_is_under_way(scene: Scene) -> None:
-    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": "after-commit"})
-    assert killed.returncode == 86
-    proc = scene.release("1.5.0", *FAST)
+    _killed(scene, "commit")
+    proc = scene.main("release", "1.5.0", *FAST)
     assert proc.returncode == 1
     assert "the release of 1.4.0" in proc.stderr and "--resume" in proc.stderr
 
 
 @pytest.mark.parametrize("step", ["write", "commit", "tag", "push", "run"])
-def test_resume_after_a_kill_at_each_step(scene: Scene, step: str) -> None:
-    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": f"after-{step}"})
-    assert killed.returncode == 86, killed.stdout + killed.stderr
-    proc = scene.release("--resume", "--poll", "0.1")
+def test_resume_after_a_kill_at_each_step(scenes: Callable[..., Scene], dist_140: Path, step: str) -> None:
+    scene = scenes(publish_command=publish_from(dist_140))
+    _killed(scene, step)
+    proc = scene.main("release", "--resume", *POLL)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert scene.git("tag", "--list", "v1.4.*").split() == ["v1.4.0"]
     assert scene.git("log", "--format=%s", "v1.3.2..HEAD").splitlines()[0] == "Release 1.4.0"
@@ -241,45 +350,10 @@ def test_resume_after_a_kill_at_each_step(scene: Scene, step: str) -> None:
     assert len(runs) == 1
 
 
-def test_protected_branch_rejection_undoes_the_local_commit_and_tag(scene: Scene) -> None:
-    hook = Path(scene.hub.remote_url("fluxion-app/fluxion")) / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n")
-    hook.chmod(0o755)
-    before = scene.state()
-    proc = scene.release("1.4.0", *FAST)
-    assert proc.returncode == 1
-    assert "origin refused the push" in proc.stderr and "GH006" in proc.stderr
-    assert "local release commit and tag v1.4.0 were undone" in proc.stderr
-    assert scene.state() == before
-
-
-def test_failed_release_run_names_the_failed_job(scenes: Callable[..., Scene]) -> None:
-    scene = scenes(publish_command=None)
-    scene.hub.script(workflow="release.yml", job="build", conclusion="failure")
-    proc = scene.release("1.4.0", *FAST)
-    assert proc.returncode == 1
-    assert "The release workflow failed (failure)" in proc.stdout
-    assert "  build [ubuntu]: failure  http" in proc.stdout
-    assert re.search(r"    step \d+ '.+': failure  http\S+/job/\d+#step:\d+:1", proc.stdout), proc.stdout
-    assert "releasekit release --resume" in proc.stdout
-
-
-def test_a_concurrent_release_refuses_while_the_lock_is_held(scene: Scene) -> None:
-    from releasekit.journal import release_lock
-
-    before = scene.state()
-    with release_lock(scene.project / ".git"):
-        proc = scene.release("1.4.0", *FAST)
-    assert proc.returncode == 1
-    assert "another release is running in this repository (pid" in proc.stderr
-    assert scene.state() == before
-
-
 def test_abort_undoes_an_unpushed_release(scene: Scene) -> None:
     before = scene.state()
-    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": "after-tag"})
-    assert killed.returncode == 86
-    proc = scene.release("--abort")
+    _killed(scene, "tag")
+    proc = scene.main("release", "--abort")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "deleted local tag v1.4.0" in proc.stdout and "dropped the release commit" in proc.stdout
     assert scene.state() == before
@@ -287,9 +361,8 @@ def test_abort_undoes_an_unpushed_release(scene: Scene) -> None:
 
 
 def test_abort_refuses_once_the_tag_is_public(scene: Scene) -> None:
-    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": "after-push"})
-    assert killed.returncode == 86
-    proc = scene.release("--abort")
+    _killed(scene, "push")
+    proc = scene.main("release", "--abort")
     assert proc.returncode == 1
     assert "v1.4.0 is already on origin" in proc.stderr and "--resume" in proc.stderr
 
@@ -299,10 +372,34 @@ def test_abort_after_the_files_were_written_restores_them(scene: Scene) -> None:
     scene.git("commit", "-q", "-am", "docs: no changelog yet")
     scene.git("push", "-q", "origin", "main")
     before = scene.state()
-    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": "after-write"})
-    assert killed.returncode == 86
+    _killed(scene, "write")
     assert (scene.project / "CHANGELOG.md").exists()  # written from the commits, not yet committed
-    proc = scene.release("--abort")
+    proc = scene.main("release", "--abort")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "restored the edited files" in proc.stdout
     assert scene.state() == before
+
+
+# -- what goes wrong after the checks -------------------------------------------------------------------------------
+
+
+def test_protected_branch_rejection_undoes_the_local_commit_and_tag(scene: Scene) -> None:
+    hook = Path(scene.hub.remote_url("fluxion-app/fluxion")) / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = scene.state()
+    proc = scene.main("release", "1.4.0", *FAST)
+    assert proc.returncode == 1
+    assert "origin refused the push" in proc.stderr and "GH006" in proc.stderr
+    assert "local release commit and tag v1.4.0 were undone" in proc.stderr
+    assert scene.state() == before
+
+
+def test_failed_release_run_names_the_failed_job(scene: Scene) -> None:
+    scene.hub.script(workflow="release.yml", job="build", conclusion="failure")
+    proc = scene.main("release", "1.4.0", *FAST, *POLL)
+    assert proc.returncode == 1
+    assert "The release workflow failed (failure)" in proc.stdout
+    assert "  build [ubuntu]: failure  http" in proc.stdout
+    assert re.search(r"    step \d+ '.+': failure  http\S+/job/\d+#step:\d+:1", proc.stdout), proc.stdout
+    assert "releasekit release --resume" in proc.stdout

@@ -8,7 +8,14 @@ import io
 import pytest
 
 from releasekit.backends.records import AssetInfo, JobInfo, ReleaseInfo, RunInfo, StepInfo
-from releasekit.steps.dispatch import DispatchError, InputSpec, check_inputs, declared_inputs, plan_dispatch
+from releasekit.steps.dispatch import (
+    DispatchError,
+    DispatchPlan,
+    InputSpec,
+    check_inputs,
+    declared_inputs,
+    plan_dispatch,
+)
 from releasekit.steps.runview import TableDisplay, clock_text, display_for, failure, machine_of, summary
 from releasekit.steps.watch import Clock
 
@@ -157,8 +164,15 @@ def test_inputs_are_checked_as_github_would() -> None:
         "input 'version' is required by w: give it with --input version=VALUE",
         "input 'channel': 'nightly' is not one of its choices (stable, beta)",
         "input 'notarize': '1' is not a boolean: give true or false",
-        "input 'build': 'x' is not a number",
+        "input 'build': 'x' is not a number: give digits, with an optional '-', fraction and exponent (-1.5e3)",
     ]
+    # A misspelt name is pointed at the one meant; more than GitHub takes is refused with the count.
+    many = {"version": "1.4.0", "build": "1", "chanel": "beta", **{f"extra{i}": "" for i in range(23)}}
+    problems = check_inputs(declared, many, where="w")
+    assert problems[0] == (
+        "input 'chanel' is not declared in w (did you mean 'channel'? it declares: build, channel, notarize, version)"
+    )
+    assert problems[-1] == "26 inputs given; GitHub accepts at most 25"
 
 
 def test_the_plan_fills_in_the_version_and_a_correlation_id() -> None:
@@ -179,6 +193,58 @@ def test_the_plan_fills_in_the_version_and_a_correlation_id() -> None:
         workflow="w.yml", path="w.yml", ref="main", declared=None, configured={}, given={}, version="1.4.0"
     )
     assert "has no workflow_dispatch trigger" in problems[0]
+
+
+FULL = {
+    "version": InputSpec("string", True, None, ()),
+    "correlation_id": InputSpec("string", False, "", ()),
+    "channel": InputSpec("choice", True, None, ("stable", "beta")),
+    "build-number": InputSpec("number", False, None, ()),
+}
+
+
+def _plan(configured: dict[str, str], given: dict[str, str]) -> tuple[DispatchPlan, list[str]]:
+    return plan_dispatch(
+        workflow="release-full.yml",
+        path=".github/workflows/release-full.yml",
+        ref="v1.4.0",
+        declared=FULL,
+        configured=configured,
+        given=given,
+        version="1.4.0",
+        correlation_id="c0ffee",
+    )
+
+
+def test_configured_inputs_are_sent_and_given_ones_override_them() -> None:
+    plan, problems = _plan({"channel": "stable", "build-number": "7"}, {"channel": "beta"})
+    assert problems == []
+    assert plan.inputs == {"version": "1.4.0", "channel": "beta", "build-number": "7", "correlation_id": "c0ffee"}
+    assert plan.inputs_text == "version=1.4.0, channel=beta, build-number=7, correlation_id=c0ffee"
+
+
+def test_the_inputs_releasekit_fills_in_cannot_be_set() -> None:
+    """The version (unless it is the same) and the correlation id, from --input or from releasekit.yaml."""
+    _, problems = _plan({"channel": "stable", "correlation_id": "x"}, {"version": "9.9.9"})
+    assert problems == [
+        "--input sets 'version', which releasekit fills in itself (with 1.4.0, the version given); leave it out",
+        "release.full.inputs sets 'correlation_id', which releasekit fills in itself (to find the run); leave it out",
+    ]
+    _, problems = _plan({"channel": "stable"}, {"version": "1.4.0"})
+    assert problems == []
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    _, problems = _plan({}, {"channel": "nightly", "build-number": "+7"})
+    assert problems == [
+        "input 'channel': 'nightly' is not one of its choices (stable, beta)",
+        "input 'build-number': '+7' is not a number: give digits, with an optional '-', fraction and exponent (-1.5e3)",
+    ]
+    _, problems = _plan({}, {})
+    assert problems == [
+        "input 'channel' is required by .github/workflows/release-full.yml at v1.4.0: give it with --input "
+        "channel=VALUE"
+    ]
 
 
 def test_table_lines_are_cut_to_the_terminal_width() -> None:

@@ -103,9 +103,15 @@ def start(tmp_path: Path) -> Iterator[object]:
 
     yield launch
     for running in started:
+        # Stopped as a user stops it (SIGTERM, as Ctrl-C), so it stops its index and removes its state itself;
+        # what a SIGKILL leaves to the watchdogs is test_leaks.py's subject.
         if running.proc.poll() is None:
+            running.proc.terminate()
+        try:
+            running.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             running.proc.kill()
-        running.proc.wait()
+            running.proc.wait()
         running.reader.join(timeout=5)
         for pipe in (running.proc.stdout, running.proc.stderr):
             if pipe is not None:
@@ -182,6 +188,13 @@ def test_index_takes_twine_uploads_with_its_token_only(start: object, tmp_path: 
     assert again.returncode != 0 and "400" in again.stdout + again.stderr  # an existing file: 400, as on PyPI
     with urllib.request.urlopen(hub.exports["TWINE_REPOSITORY_URL"] + "simple/sandbox-demo/", timeout=10) as page:
         assert wheel.name in page.read().decode()
+    # Stopped, it stops its index (that port answers no more) and removes its state, the packages with it.
+    hub.proc.send_signal(signal.SIGTERM)
+    assert hub.proc.wait(timeout=15) == 0
+    with pytest.raises(OSError):
+        urllib.request.urlopen(hub.exports["TWINE_REPOSITORY_URL"], timeout=5)
+    state = re.search(r"state in (\S+)\)", hub.lines[0])
+    assert state is not None and not Path(state.group(1)).exists()
 
 
 @pytest.mark.parametrize(

@@ -430,6 +430,9 @@ def test_dispatch_errors_in_githubs_order() -> None:
         ("dry-run", 1, "Provided value '1' for input 'dry-run' is not a valid boolean"),
         ("retries", True, "Provided value 'true' for input 'retries' is not a valid number"),
         ("retries", "", "Provided value '' for input 'retries' is not a valid number"),
+        # As releasekit's own check (releasekit.github_rules): what GitHub's Run-workflow form can send, no more.
+        ("retries", " 4 ", "Provided value ' 4 ' for input 'retries' is not a valid number"),
+        ("retries", "+4", "Provided value '+4' for input 'retries' is not a valid number"),
         ("level", "PATCH", "Provided value 'PATCH' for input 'level' not in the list of allowed values"),
     ],
 )
@@ -437,7 +440,7 @@ def test_dispatch_value_validation(name: str, value: object, message: str) -> No
     assert dispatch_errors(wf(DISPATCH), {"version": "1", name: value}) == [message]
 
 
-@pytest.mark.parametrize("value", ["-3", "1e3", " 4 ", ".5", 7, 0.25])
+@pytest.mark.parametrize("value", ["-3", "1e3", "4", ".5", 7, 0.25])
 def test_dispatch_valid_numbers(value: object) -> None:
     assert dispatch_errors(wf(DISPATCH), {"version": "1", "retries": value}) == []
 

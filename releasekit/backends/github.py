@@ -8,18 +8,21 @@ not. PyGithub's types never leave this module: callers get the small frozen reco
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from releasekit.backends.records import AssetInfo, Check, ReleaseInfo, RepoInfo, asset_record, release_record
 from releasekit.errors import ReleasekitError
+from releasekit.github_rules import MAX_PER_PAGE
 
 if TYPE_CHECKING:
     from github.Requester import Requester
@@ -103,6 +106,7 @@ class GitHub:
         max_wait: float = 90.0,
         timeout: int = 30,
         sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.repository = repository
         self.url = url.rstrip("/")
@@ -111,9 +115,10 @@ class GitHub:
         self.max_wait = max_wait
         self.timeout = timeout
         self.sleep = sleep
+        self.now = now  # seconds since the epoch, as the rate limit's reset is given (tests pass a sandbox's)
         self.requests: Counter[str] = Counter()
         self._requester: Requester | None = None
-        self._etags: dict[str, tuple[str, Any]] = {}
+        self._etags: dict[str, tuple[str, tuple[Any, str]]] = {}  # key -> (ETag, (answer, Link header))
         self.notice: Callable[[str], None] | None = None  # told of long waits (rate limit, retry-after)
 
     @classmethod
@@ -148,7 +153,7 @@ class GitHub:
                 auth=Auth.Token(self._token),
                 timeout=self.timeout,
                 retry=None,  # retries are decided here, per request kind, never by urllib3 for a POST
-                per_page=100,
+                per_page=MAX_PER_PAGE,
                 # PyGithub's fixed pauses (0.25 s per request, 1 s per write) would add seconds to every release;
                 # a release makes a handful of writes (a draft, its assets, one PATCH), far below GitHub's
                 # secondary rate limits, and a limit that is hit anyway is honoured through retry-after.
@@ -215,6 +220,38 @@ class GitHub:
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, what: str, missing_ok: bool = False) -> Any:
         """GET with retries; a 404 is None when `missing_ok`. Uses ETags: an unchanged answer (304) is free."""
+        return self._get(path, params, what=what, missing_ok=missing_ok)[0]
+
+    def get_all(
+        self, path: str, params: dict[str, Any] | None = None, *, what: str, items: str | None = None
+    ) -> list[Any]:
+        """Every item of a paginated list (see `pages`)."""
+        return [item for page in self.pages(path, params, what=what, items=items) for item in page]
+
+    def pages(
+        self, path: str, params: dict[str, Any] | None = None, *, what: str, items: str | None = None
+    ) -> Iterator[list[Any]]:
+        """The pages of a list in order: the first asked for with the largest page (100: the fewest requests), then
+        each page GitHub links as `rel="next"` until none is, as PyGithub's PaginatedList does. `items` names the
+        list inside an answer that is an object (`{"total_count": 120, "check_runs": [...]}`). Each page is a `get`:
+        retried, and free when unchanged (the next page's link is remembered with the ETag)."""
+        url: str | None = path
+        query: dict[str, Any] | None = {**(params or {}), "per_page": MAX_PER_PAGE}
+        read: set[str] = set()
+        while url is not None:
+            data, link = self._get(url, query, what=what if not read else f"{what} (page {len(read) + 1})")
+            found = data.get(items) if items is not None and isinstance(data, Mapping) else data
+            yield list(found or [])
+            read.add(url)
+            url, query = next_page(link), None  # the next page's URL carries the whole query
+            if url in read:
+                msg = f"{what}: GitHub's `Link` header leads back to a page already read ({url}); run it again"
+                raise GitHubError(msg)
+
+    def _get(
+        self, path: str, params: dict[str, Any] | None = None, *, what: str, missing_ok: bool = False
+    ) -> tuple[Any, str]:
+        """`get`, with the answer's `Link` header ("" when there is none)."""
         key = self._repo_url(path) + "?" + urllib.parse.urlencode(sorted((params or {}).items()))
         delay = 0.5
         last = ""
@@ -230,11 +267,12 @@ class GitHub:
                     return cached[1]
                 if 200 <= status < 300:
                     etag = resp_headers.get("etag")
+                    link = str(resp_headers.get("link") or "")
                     if etag:
-                        self._etags[key] = (etag, data)
-                    return data
+                        self._etags[key] = (etag, (data, link))
+                    return data, link
                 if status == 404 and missing_ok:
-                    return None
+                    return None, ""
                 wait = self._retry_wait(status, resp_headers, data, what)
                 if wait is None:
                     raise self.refusal(status, data, what)
@@ -259,9 +297,9 @@ class GitHub:
             if headers.get("retry-after"):
                 wait = float(headers["retry-after"])
             else:
-                wait = max(0.0, float(headers.get("x-ratelimit-reset", "0")) - time.time()) + 1
+                wait = max(0.0, float(headers.get("x-ratelimit-reset", "0")) - self.now()) + 1
             if wait > self.max_wait:
-                reset = time.strftime("%H:%M:%S", time.localtime(time.time() + wait))
+                reset = time.strftime("%H:%M:%S", time.localtime(self.now() + wait))
                 msg = (
                     f"{what}: GitHub's rate limit is exhausted until {reset} ({wait:.0f} s); "
                     "run the command again then (with --resume if a release was under way)"
@@ -358,18 +396,19 @@ class GitHub:
         )
 
     def checks(self, sha: str) -> list[Check]:
-        """Check runs (Actions and apps) and commit statuses (older integrations) for a commit."""
-        runs = self.get(
-            f"/commits/{sha}/check-runs", {"per_page": 100, "filter": "latest"}, what=f"reading check runs of {sha}"
+        """Check runs (Actions and apps) and commit statuses (older integrations) for a commit, every page of both:
+        a red check on page 2 must stop a release as surely as one on page 1."""
+        runs = self.get_all(
+            f"/commits/{sha}/check-runs", {"filter": "latest"}, what=f"reading check runs of {sha}", items="check_runs"
         )
-        status = self.get(f"/commits/{sha}/status", {"per_page": 100}, what=f"reading the status of {sha}")
+        # The combined status pages its `statuses` the same way (its `state` covers them all, but names none).
+        statuses = self.get_all(f"/commits/{sha}/status", what=f"reading the status of {sha}", items="statuses")
         found = [
-            Check(r["name"], r.get("conclusion") or r.get("status") or "pending", r.get("html_url") or "")
-            for r in runs.get("check_runs", [])
+            Check(r["name"], r.get("conclusion") or r.get("status") or "pending", r.get("html_url") or "") for r in runs
         ]
         found += [
             Check(s.get("context") or "status", s.get("state") or "pending", s.get("target_url") or "")
-            for s in status.get("statuses", [])
+            for s in statuses
         ]
         return found
 
@@ -398,12 +437,20 @@ class GitHub:
         """The release of a tag, drafts included (GET releases/tags/{tag} does not return drafts)."""
         published = self.get(f"/releases/tags/{quote_path(tag)}", what=f"reading the release of {tag}", missing_ok=True)
         if published is not None:
-            return release_record(published)
-        page = self.get("/releases", {"per_page": 100}, what="listing releases")
-        for item in page:
-            if item.get("tag_name") == tag:
-                return release_record(item)
+            return self._release(published)
+        for page in self.pages("/releases", what="listing releases"):  # newest first: it is usually on page 1
+            for item in page:
+                if item.get("tag_name") == tag:
+                    return self._release(item)
         return None
+
+    def _release(self, data: Mapping[str, Any]) -> ReleaseInfo:
+        """A release with every asset. Its JSON embeds them, but GitHub documents no promise that the embedded list
+        is whole: one as long as a full page may have been cut at one, and is then read from the paginated list."""
+        release = release_record(data)
+        if len(data.get("assets") or ()) >= MAX_PER_PAGE:
+            release = dataclasses.replace(release, assets=tuple(self.assets(release.id)))
+        return release
 
     def create_release(self, tag: str, *, name: str, body: str, prerelease: bool) -> ReleaseInfo:
         payload = {"tag_name": tag, "name": name, "body": body, "draft": True, "prerelease": prerelease}
@@ -432,7 +479,7 @@ class GitHub:
             body=fields,
             what=f"updating the release of {release.tag_name}",
             verify=verify,
-            accept=release_record,
+            accept=self._release,
         )
 
     def upload_asset(self, release: ReleaseInfo, path: Path, name: str, digest: str) -> AssetInfo:
@@ -457,7 +504,7 @@ class GitHub:
         )
 
     def assets(self, release_id: int) -> list[AssetInfo]:
-        data = self.get(f"/releases/{release_id}/assets", {"per_page": 100}, what="listing the release's assets")
+        data = self.get_all(f"/releases/{release_id}/assets", what="listing the release's assets")
         return [asset_record(a) for a in data]
 
     def delete_asset(self, asset: AssetInfo) -> None:
@@ -493,6 +540,18 @@ def _message(data: Any) -> str:
         details = "; ".join(str(e.get("message") or e.get("code")) for e in errors if isinstance(e, dict))
         return f"{message} ({details})" if details else message
     return ""
+
+
+_LINK = re.compile(r"<([^>]*)>([^<]*)")  # `<url>; rel="next", <url>; rel="last"` (RFC 8288, as GitHub sends it)
+_NEXT = re.compile(r"""\brel\s*=\s*"?[^"]*\bnext\b""")
+
+
+def next_page(link: str) -> str | None:
+    """The URL of the page after this one, from a `Link` header; None on the last page (or with no header)."""
+    for found in _LINK.finditer(link):
+        if _NEXT.search(found.group(2)):
+            return found.group(1)
+    return None
 
 
 def quote_path(tag: str) -> str:

@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from releasekit.backends.github import GitHub
     from releasekit.config.loader import load
     from releasekit.plan import full_release_key
+    from releasekit.steps.watch import Clock
     from releasekit.version import VersionError, parse_version, tag_for
 
     options = FollowOptions.from_args(args)
@@ -65,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
         )
         raise UsageError(msg)
     tag = tag_for(version, config.project.tag_format)
-    gh = GitHub.from_env(config.project.repository, needs="dispatch, follow, re-run and cancel workflow runs in")
+    clock = args.clock or Clock()
+    gh = GitHub.from_env(
+        config.project.repository,
+        needs="dispatch, follow, re-run and cancel workflow runs in",
+        sleep=clock.sleep,
+        now=clock.time,
+    )
     print(f"releasekit release-full {version} ({config.project.repository})")
     plan = _check(located, gh, key, str(version), tag, ref_arg=args.ref, given=given)
     if args.dry_run:
@@ -76,16 +83,16 @@ def run(args: argparse.Namespace) -> int:
             print("  (the correlation id is new for each dispatch)")
         return 0
     from releasekit.steps.dispatch import dispatch_run
-    from releasekit.steps.watch import Clock
 
     started = time.perf_counter()
-    dispatched = dispatch_run(gh, plan, clock=Clock(poll=min(options.poll, 2.0)), timeout=args.find_timeout, report=say)
+    finding = clock.polling(min(options.poll, 2.0))
+    dispatched = dispatch_run(gh, plan, clock=finding, timeout=args.find_timeout, report=say)
     took = time.perf_counter() - started
     say("dispatch", f"run {dispatched.run_id} ({dispatched.how}, {took:.2f} s): {dispatched.html_url}")
     if args.no_watch:
         print(f"Dispatched. Follow it with `releasekit watch {dispatched.run_id}`.")
         return 0
-    return drive(gh, config, dispatched.run_id, options, tag=tag)
+    return drive(gh, config, dispatched.run_id, options, tag=tag, clock=clock)
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, str]:

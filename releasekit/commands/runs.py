@@ -6,6 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
+from releasekit.github_rules import MAX_PER_PAGE
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -14,7 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="WORKFLOW",
         help="a workflow's file name (release-full.yml) or its key in releasekit.yaml (default: every workflow)",
     )
-    parser.add_argument("--limit", type=int, default=10, metavar="N", help="how many runs (default 10, at most 100)")
+    parser.add_argument(
+        "--limit", type=int, default=10, metavar="N", help=f"how many runs (default 10, at most {MAX_PER_PAGE})"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -24,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from releasekit.errors import UsageError
     from releasekit.steps.runview import clock_text, parse_timestamp, state, table
 
-    if not 1 <= args.limit <= 100:
-        raise UsageError("--limit must be between 1 and 100")
+    if not 1 <= args.limit <= MAX_PER_PAGE:
+        raise UsageError(f"--limit must be between 1 and {MAX_PER_PAGE} (one page of GitHub's answer)")
     config = load(Path(args.directory) / args.config).config
     workflow = args.workflow
     if workflow in config.workflows:
@@ -36,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if not found:
         print(f"{config.project.repository}: no runs of {where} yet")
         return 0
-    now = time.time()
+    now = args.clock.time() if args.clock else time.time()  # the ages as of the commands' clock
     rows = []
     for r in found:
         created = parse_timestamp(r.created_at)

@@ -10,6 +10,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from releasekit.errors import ReleasekitError, UsageError
+from releasekit.links import docs
 
 if TYPE_CHECKING:
     from releasekit.sandbox.app import Sandbox
@@ -35,17 +36,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--index", action="store_true", help="also run a package index (pypiserver) for twine uploads")
     parser.add_argument(
-        "--script", metavar="FILE", help="YAML list of scripted job outcomes (see docs/commands/sandbox.md)"
+        "--script",
+        metavar="FILE",
+        help=f"YAML list of scripted job outcomes ({docs('commands/sandbox.md', 'scripting-outcomes')})",
     )
     parser.add_argument("--job-seconds", type=float, default=2.0, help="how long a scripted job runs (default: 2)")
     parser.add_argument("--queue-seconds", type=float, default=1.0, help="how long a run stays queued (default: 1)")
     parser.add_argument("--clock-speed", type=float, default=1.0, help="run the sandbox's clock this many times faster")
     parser.add_argument(
         "--dispatch-run-details",
-        choices=("yes", "ignore", "reject"),
+        choices=("yes", "ignore", "reject", "reject-400"),  # the sandbox's DISPATCH_RUN_DETAILS, not imported here
         default="yes",
         help="answer `return_run_details` as github.com does (yes), or as older GitHub Enterprise: "
-        "204 without details (ignore) or 422 (reject)",
+        "204 without details (ignore), 422 (reject) or 400 (reject-400)",
     )
     parser.add_argument("--login", default="sandbox-user", help="the sandbox user's login (default: sandbox-user)")
 
@@ -179,6 +182,10 @@ def _announce(hub: Sandbox, repos: list[str], twine: dict[str, str] | None, rule
     for line in repos:
         print(line)
     print()
+    print("Rehearse a release (`releasekit release` pushes to origin): point the origin of a copy or clone you can")
+    print("throw away here, whether or not it has one:")
+    print(f"  {origin_command(hub.remote_url(first.full_name))}")
+    print()
     print("Watch the runs:")
     print(f'  curl -s -H "Authorization: token $GITHUB_TOKEN" $GITHUB_API_URL/repos/{first.full_name}/actions/runs')
     if rules:
@@ -186,22 +193,32 @@ def _announce(hub: Sandbox, repos: list[str], twine: dict[str, str] | None, rule
     print("Ctrl-C stops the sandbox.", flush=True)
 
 
+def origin_command(remote: object) -> str:
+    """One command that points `origin` at the sandbox in any repository: `add` where there is no origin yet,
+    `set-url` where there is one (a clone)."""
+    return f"git remote add origin {remote} 2>/dev/null || git remote set-url origin {remote}"
+
+
 def _serve_until_stopped(hub: Sandbox) -> None:
-    """Wait for Ctrl-C or SIGTERM, printing a line each time a run is created or changes status meanwhile."""
+    """Wait for Ctrl-C, SIGTERM or SIGHUP (the terminal closed), printing a line each time a run is created or
+    changes status meanwhile. Whatever ends the process instead (SIGKILL) is cleaned up after by the watchdogs: the
+    package index stops when its pipe from us closes, the sandbox's janitor stops the jobs and removes the state."""
     stop = threading.Event()
 
-    def on_term(signum: int, frame: FrameType | None) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     hub.engine.listeners.append(_report)
-    previous = signal.signal(signal.SIGTERM, on_term)
+    stopping = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {signum: signal.signal(signum, on_signal) for signum in stopping}
     try:
         while not stop.wait(0.2):
             pass
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _report(run: Run) -> None:

@@ -13,6 +13,7 @@ from releasekit.errors import UsageError
 if TYPE_CHECKING:
     from releasekit.backends.github import GitHub
     from releasekit.config.model import Config
+    from releasekit.steps.watch import Clock
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,15 +72,22 @@ def run(args: argparse.Namespace) -> int:
     from releasekit.backends.actions import run as read_run
     from releasekit.backends.github import GitHub
     from releasekit.config.loader import load
+    from releasekit.steps.watch import Clock
 
     options = FollowOptions.from_args(args)
     config = load(Path(args.directory) / args.config).config
-    gh = GitHub.from_env(config.project.repository, needs="read (and re-run or cancel) the workflow runs of")
+    clock = args.clock or Clock()
+    gh = GitHub.from_env(
+        config.project.repository,
+        needs="read (and re-run or cancel) the workflow runs of",
+        sleep=clock.sleep,
+        now=clock.time,
+    )
     found = read_run(gh, args.run_id)
     print(
         f"releasekit watch: run {found.id} of {found.path or found.workflow_name} ({found.event} {found.head_branch})"
     )
-    return drive(gh, config, found.id, options, tag=_tag_of(config, found.head_branch))
+    return drive(gh, config, found.id, options, tag=_tag_of(config, found.head_branch), clock=clock)
 
 
 def _tag_of(config: Config, ref: str | None) -> str | None:
@@ -91,14 +99,14 @@ def _tag_of(config: Config, ref: str | None) -> str | None:
     return None
 
 
-def drive(gh: GitHub, config: Config, run_id: int, options: FollowOptions, *, tag: str | None) -> int:
+def drive(gh: GitHub, config: Config, run_id: int, options: FollowOptions, *, tag: str | None, clock: Clock) -> int:
     """Follow the run to the end and report it: 0 when it succeeded, 1 when it failed, 130 after Ctrl-C."""
     from releasekit.backends import actions
     from releasekit.steps.runview import display_for, failure, machine_labels, summary
-    from releasekit.steps.watch import Clock, follow
+    from releasekit.steps.watch import follow
 
     machines = machine_labels(config)
-    clock = Clock(poll=options.poll)
+    clock = clock.polling(options.poll)
     display = display_for(machines=machines)
     gh.notice = display.note
     rerun = options.rerun_failed

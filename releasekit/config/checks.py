@@ -14,12 +14,10 @@ from releasekit.config.loader import closest
 from releasekit.config.model import HOSTED_RUNNERS
 from releasekit.config.secrets import NEVER_A_SECRET, secret_reason
 from releasekit.errors import Problem
+from releasekit.github_rules import CORRELATION_INPUT, MAX_DISPATCH_INPUTS, is_number
 
 if TYPE_CHECKING:
     from releasekit.config.loader import Located, PathKey
-
-MAX_DISPATCH_INPUTS = 25  # GitHub's limit for workflow_dispatch inputs
-
 
 # --- checks of one value (named in the model's field metadata) ---------------------------------------------
 
@@ -349,8 +347,14 @@ def _workflow_inputs(c: model.Config, key: str, wf: model.Workflow, base: PathKe
     if t.workflow_dispatch is not None:
         inputs = t.workflow_dispatch.inputs
         ipath: PathKey = (*base, "triggers", "workflow_dispatch", "inputs")
-        if len(inputs) > MAX_DISPATCH_INPUTS:
-            at(ipath, f"workflows.{key}: {len(inputs)} dispatch inputs; GitHub allows at most {MAX_DISPATCH_INPUTS}")
+        # The release-full template declares one more input than those listed: the correlation input.
+        added = wf.template_name(key) == "release-full" and CORRELATION_INPUT not in inputs
+        if len(inputs) + added > MAX_DISPATCH_INPUTS:
+            also = f" (and {CORRELATION_INPUT}, which the release-full template adds)" if added else ""
+            at(
+                ipath,
+                f"workflows.{key}: {len(inputs)} dispatch inputs{also}; GitHub allows at most {MAX_DISPATCH_INPUTS}",
+            )
         for name, spec in inputs.items():
             where = f"workflows.{key}.triggers.workflow_dispatch.inputs.{name}"
             message = _input_problem(spec.type, spec.default, spec.options)
@@ -402,7 +406,7 @@ def _input_problem(kind: str, default: object, options: tuple[str, ...]) -> str 
         return None
     if kind == "boolean" and not isinstance(default, bool):
         return f"default {_yaml(default)} is not a boolean (true or false)"
-    if kind == "number" and (isinstance(default, bool) or not _is_number(default)):
+    if kind == "number" and (isinstance(default, bool) or not is_number(str(default))):
         return f"default {_yaml(default)} is not a number"
     if kind in ("string", "environment") and isinstance(default, bool):
         return f"default {_yaml(default)} is a boolean; quote it for a string input"
@@ -414,14 +418,6 @@ def _yaml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return json.dumps(value) if isinstance(value, str) else str(value)
-
-
-def _is_number(value: object) -> bool:
-    try:
-        float(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 def _duplicates(items: Iterable[str]) -> list[str]:

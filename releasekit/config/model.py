@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from releasekit.github_rules import MAX_DISPATCH_INPUTS
+
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"
@@ -272,7 +274,7 @@ class DispatchTrigger:
 
     inputs: dict[str, DispatchInput] = field(
         default_factory=dict,
-        metadata=meta("Inputs by name (at most 25).", key_pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$"),
+        metadata=meta(f"Inputs by name (at most {MAX_DISPATCH_INPUTS}).", key_pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$"),
     )
 
 

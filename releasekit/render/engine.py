@@ -13,6 +13,7 @@ from releasekit import __version__
 from releasekit.config import model
 from releasekit.config.loader import Located, PathKey
 from releasekit.errors import ConfigError, TemplateError
+from releasekit.github_rules import CORRELATION_INPUT
 from releasekit.lock import Lock
 from releasekit.render import jobs, policy
 from releasekit.render.cache import cache_dir
@@ -236,6 +237,7 @@ class _Context:
                 "services": list(wf.services),
             },
             "tag_pattern": config.project.tag_format,
+            "correlation_input": CORRELATION_INPUT,
             # The generated release job publishes with the releasekit that generated it, or (releasekit itself)
             # with the one in the tagged checkout.
             "releasekit_requirement": "." if config.publish.releasekit == "checkout" else f"releasekit=={__version__}",
@@ -253,7 +255,7 @@ class _Context:
         extra = None
         if correlation:
             extra = {
-                jobs.CORRELATION_INPUT: model.DispatchInput(
+                CORRELATION_INPUT: model.DispatchInput(
                     type="string",
                     description="Lets a tool that dispatches this workflow find its run (in the run name); leave empty",
                     required=False,

@@ -8,7 +8,6 @@ from releasekit.config import model
 from releasekit.render.yamltext import expr, q
 
 Machines = Sequence[tuple[str, model.Machine]]
-CORRELATION_INPUT = "correlation_id"
 
 
 def runs_on_text(machine: model.Machine) -> str:

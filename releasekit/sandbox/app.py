@@ -16,6 +16,7 @@ from releasekit.sandbox.clock import Clock
 from releasekit.sandbox.engine import Engine, Rule
 from releasekit.sandbox.gitstore import BareRepo, CommitInfo
 from releasekit.sandbox.http import ApiError, Request, Router, SandboxServer, constant_time_equal, not_found
+from releasekit.sandbox.janitor import Janitor
 from releasekit.sandbox.limits import Fault, Faults, RateLimits, RequestLog
 from releasekit.sandbox.shapes import Shapes, user_id
 from releasekit.sandbox.state import Repo, Run, State
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from github import Github
 
 Observer = Callable[[str, str, int, bytes, str], None]
+# How a dispatch's `return_run_details: true` is answered: as github.com does (yes: 200 with the run's id), or as
+# older GitHub Enterprise Server: ignore (204), reject (422 'is not a permitted key'), reject-400 (the same, 400).
+DISPATCH_RUN_DETAILS = ("yes", "ignore", "reject", "reject-400")
 
 
 class SandboxError(RuntimeError):
@@ -53,14 +57,18 @@ class Sandbox:
         rate_limit: int = 5000,
         observers: Iterable[Observer] = (),
     ) -> None:
-        if dispatch_run_details not in ("yes", "ignore", "reject"):
-            msg = f"dispatch_run_details must be yes, ignore or reject, not {dispatch_run_details!r}"
+        if dispatch_run_details not in DISPATCH_RUN_DETAILS:
+            msg = f"dispatch_run_details must be one of {', '.join(DISPATCH_RUN_DETAILS)}, not {dispatch_run_details!r}"
             raise SandboxError(msg)
         self._owns_directory = directory is None
         self.directory = (
             Path(directory) if directory is not None else Path(tempfile.mkdtemp(prefix="releasekit-sandbox-"))
         )
         self.directory.mkdir(parents=True, exist_ok=True)
+        # Removes the temporary directory and stops running jobs even if this process is killed (SIGKILL).
+        self.janitor = Janitor()
+        if self._owns_directory:
+            self.janitor.remove_at_exit(self.directory)
         self.host = host
         self.token = token or new_token()
         self.login = login
@@ -81,7 +89,11 @@ class Sandbox:
         self._counter_lock = threading.Lock()
         self._dirty = False
         self._commits: dict[str, CommitInfo] = {}
-        self.server = SandboxServer(self, host, port)
+        try:
+            self.server = SandboxServer(self, host, port)
+        except BaseException:  # the port is taken: nothing of this sandbox may stay behind
+            self._release_directory()
+            raise
         self.port: int = self.server.server_address[1]
         self.api_url = f"http://{host}:{self.port}"
         self.shapes = Shapes(self.api_url, self.api_url, f"{self.api_url}/api/uploads")
@@ -117,8 +129,12 @@ class Sandbox:
             thread.join(timeout=5)
         self.save()
         self.log.close()
+        self._release_directory()
+
+    def _release_directory(self) -> None:
         if self._owns_directory:
             shutil.rmtree(self.directory, ignore_errors=True)
+        self.janitor.close()
 
     def __enter__(self) -> Sandbox:
         return self.start()

@@ -101,6 +101,7 @@ class Engine:
         self.runner = CommandRunner(hub)
         # Called (under the state lock) each time a run is created or changes status: the CLI prints them.
         self.listeners: list[Callable[[Run], None]] = []
+        self._specs: dict[tuple[str, str, str], WorkflowSpec | WorkflowFileError | None] = {}
 
     def _changed(self, run: Run) -> None:
         for listener in self.listeners:
@@ -131,6 +132,14 @@ class Engine:
         return [f"{WORKFLOWS_DIR}/{n}" for n in git.list_dir(commit, WORKFLOWS_DIR) if n.endswith((".yml", ".yaml"))]
 
     def load(self, repo: Repo, commit: str, path: str) -> WorkflowSpec | WorkflowFileError | None:
+        """The workflow file at a commit, parsed once: a file at a commit never changes, and every list of the
+        workflows reads them all (one git process each)."""
+        key = (repo.full_name, commit, path)
+        if key not in self._specs:
+            self._specs[key] = self._read(repo, commit, path)
+        return self._specs[key]
+
+    def _read(self, repo: Repo, commit: str, path: str) -> WorkflowSpec | WorkflowFileError | None:
         text = self.hub.git(repo).read_file(commit, path)
         if text is None:
             return None

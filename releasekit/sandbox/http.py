@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from releasekit.github_rules import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from releasekit.sandbox.clock import iso
 
 if TYPE_CHECKING:
@@ -418,7 +419,7 @@ def constant_time_equal(a: str, b: str) -> bool:
 
 def paginate(request: Request, items: list[Any], base: str) -> tuple[list[Any], dict[str, str]]:
     """GitHub's page/per_page (30 by default, 100 at most) with a `Link` header PyGithub follows."""
-    per_page = max(1, min(100, request.int_param("per_page", 30)))
+    per_page = max(1, min(MAX_PER_PAGE, request.int_param("per_page", DEFAULT_PER_PAGE)))
     page = max(1, request.int_param("page", 1))
     last = max(1, -(-len(items) // per_page))
     chunk = items[(page - 1) * per_page : page * per_page]

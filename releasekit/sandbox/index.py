@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
+import signal
+import socketserver
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -41,16 +45,19 @@ class PackageIndex:
             msg = "the sandbox's package index needs pypiserver: pip install 'releasekit[sandbox]'"
             raise IndexStartError(msg) from None
         self.directory.mkdir(parents=True, exist_ok=True)
-        log = (self.directory.parent / "index.log").open("ab")
+        log_file = self.directory.parent / "index.log"
         env = {**os.environ, _PASSWORD_ENV: self.token}
         args = [sys.executable, "-m", "releasekit.sandbox.index", str(self.directory), self.host, str(self.port)]
-        self.proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        log.close()
+        # The child's stdin is a pipe we never write to: it reads end-of-file when we close it in stop(), or when
+        # this process dies in any way (SIGKILL included), and then stops. So the index never outlives us.
+        with log_file.open("ab") as log:
+            self.proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                log_file = self.directory.parent / "index.log"
-                msg = f"the package index exited at start (code {self.proc.returncode}); see {log_file}"
+                code = self.proc.returncode
+                self.stop()
+                msg = f"the package index exited at start (code {code}); see {log_file}"
                 raise IndexStartError(msg)
             try:
                 with urllib.request.urlopen(f"{self.url}health", timeout=1):
@@ -61,15 +68,23 @@ class PackageIndex:
         msg = f"the package index did not answer on {self.url} within {timeout:g}s"
         raise IndexStartError(msg)
 
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+    def stop(self, timeout: float = 5.0) -> None:
+        """Close the child's stdin (it shuts down at end-of-file); terminate it only if it does not."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):  # the child is already gone
+                proc.stdin.close()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
             try:
-                self.proc.wait(timeout=5)
+                proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
+                proc.kill()
+                proc.wait()
 
     def __enter__(self) -> PackageIndex:
         return self.start()
@@ -86,11 +101,12 @@ class PackageIndex:
 
 def _serve(root: str, host: str, port: int) -> None:
     """The child process: pypiserver's WSGI app on a threading wsgiref server."""
-    import socketserver
     from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
     import pypiserver
 
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides when the index stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     token = os.environ.pop(_PASSWORD_ENV)
 
     def auther(user: str, password: str) -> bool:
@@ -106,7 +122,16 @@ def _serve(root: str, host: str, port: int) -> None:
             pass
 
     with make_server(host, port, app, server_class=Server, handler_class=Quiet) as server:
-        server.serve_forever()
+        threading.Thread(target=_stop_at_eof, args=(server,), daemon=True, name="parent-watch").start()
+        # shutdown() takes effect at the next poll: a short interval lets the index stop in milliseconds.
+        server.serve_forever(poll_interval=0.02)
+
+
+def _stop_at_eof(server: socketserver.BaseServer) -> None:
+    """Stop serving when stdin reaches end-of-file: the parent closed it, or died."""
+    while sys.stdin.buffer.read(65536):
+        pass
+    server.shutdown()
 
 
 if __name__ == "__main__":

@@ -2,16 +2,20 @@
 
 Loaded automatically where releasekit is installed (the `pytest11` entry point), so a project's own tests can
 rehearse against a local GitHub: `def test_release(github_sandbox): gh = github_sandbox.github() ...`.
+Loading it costs next to nothing: the sandbox is imported by the first fixture a test uses, never at load, so a
+project that has releasekit installed but does not use these fixtures does not pay for it in every pytest run.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from releasekit.sandbox.app import Observer, Sandbox
+if TYPE_CHECKING:
+    from releasekit.sandbox.app import Observer, Sandbox
 
 # Fast enough for tests, slow enough that a client sees queued and in_progress.
 FAST = {"job_seconds": 0.2, "queue_seconds": 0.05}
@@ -28,6 +32,8 @@ def sandbox_factory(
     tmp_path_factory: pytest.TempPathFactory, sandbox_observers: list[Observer]
 ) -> Iterator[Callable[..., Sandbox]]:
     """`sandbox_factory(dispatch_run_details="ignore", rate_limit=10)`: a started sandbox, stopped after the test."""
+    from releasekit.sandbox.app import Sandbox
+
     made: list[Sandbox] = []
 
     def make(**options: Any) -> Sandbox:
@@ -37,8 +43,9 @@ def sandbox_factory(
         return hub
 
     yield make
-    for hub in made:
-        hub.stop()
+    with contextlib.ExitStack() as stopping:  # every one is stopped even if stopping another fails
+        for hub in made:
+            stopping.callback(hub.stop)
 
 
 @pytest.fixture

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,7 @@ class CommandRunner:
         self.hub = hub
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
         self.lock = threading.Lock()
+        self.stopped = False
 
     def log_path(self, job_id: int) -> Path:
         return self.hub.directory / "logs" / f"{job_id}.txt"
@@ -95,24 +98,35 @@ class CommandRunner:
             out.flush()
             try:
                 self.hub.git(repo).checkout(commit, checkout)
-                proc = subprocess.Popen(
-                    command or "true",
-                    shell=True,
-                    cwd=checkout,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-                with self.lock:
-                    self.procs[job_id] = proc
-                code = proc.wait()
+                with self.lock:  # so that stop() either sees the process or has stopped the start of new ones
+                    if self.stopped:
+                        out.write(b"##[error]the sandbox stopped before the job started\n")
+                        proc = None
+                    else:
+                        # A session of its own: stopping the job stops what it started too (its process group).
+                        proc = subprocess.Popen(
+                            command or "true",
+                            shell=True,
+                            cwd=checkout,
+                            env=env,
+                            stdout=out,
+                            stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL,
+                            start_new_session=True,
+                        )
+                        self.procs[job_id] = proc
             except (OSError, subprocess.SubprocessError) as exc:
                 out.write(f"##[error]could not start the job: {exc}\n".encode())
-            finally:
-                with self.lock:
-                    self.procs.pop(job_id, None)
+                proc = None
+            if proc is not None:
+                # Should the sandbox be killed before the job ends, the janitor stops it.
+                self.hub.janitor.kill_at_exit(proc.pid)
+                try:
+                    code = proc.wait()
+                finally:
+                    self.hub.janitor.forget(proc.pid)
+                    with self.lock:
+                        self.procs.pop(job_id, None)
             marker = "group" if code == 0 else "error"
             out.write(f"{iso(self.hub.clock.now())} ##[{marker}]Process completed with exit code {code}.\n".encode())
         if not self.hub.stopping.is_set():
@@ -122,16 +136,36 @@ class CommandRunner:
         with self.lock:
             proc = self.procs.get(job_id)
         if proc is not None and proc.poll() is None:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except (OSError, AttributeError):
-                proc.terminate()
+            _signal_job(proc, signal.SIGTERM)
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop every running job: SIGTERM, then SIGKILL to what is left of its process group after `grace`."""
         with self.lock:
-            ids = list(self.procs)
-        for job_id in ids:
-            self.kill(job_id)
+            self.stopped = True
+            procs = list(self.procs.values())
+        for proc in procs:
+            if proc.poll() is None:
+                _signal_job(proc, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            # Also what the job's shell started and left behind in its group (right away: the group's id cannot
+            # be taken by a new process while one of it remains).
+            _signal_job(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
+            proc.wait()
+
+
+def _signal_job(proc: subprocess.Popen[bytes], signum: int) -> None:
+    try:
+        os.killpg(proc.pid, signum)  # the job's whole process group
+    except ProcessLookupError:
+        pass
+    except (OSError, AttributeError):  # no process groups (Windows)
+        if proc.poll() is None and signum == signal.SIGTERM:
+            proc.terminate()
+        elif proc.poll() is None:
+            proc.kill()
 
 
 def _runner_os(labels: list[str]) -> str:

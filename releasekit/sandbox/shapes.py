@@ -296,7 +296,8 @@ class Shapes:
     def created_status(self, repo: Repo, status: Status) -> JSON:
         return {**self.status(repo, status), "creator": self.user(status.creator)}
 
-    def combined_status(self, repo: Repo, sha: str, statuses: list[Status]) -> JSON:
+    def combined_status(self, repo: Repo, sha: str, statuses: list[Status], page: list[Status] | None = None) -> JSON:
+        """The state of all `statuses` (the latest of each context), listing those of `page` (default: all)."""
         states = {s.state for s in statuses}
         if not statuses or "pending" in states:
             state = "pending"
@@ -307,7 +308,7 @@ class Shapes:
         api = self.repo_url(repo)
         return {
             "state": state,
-            "statuses": [self.status(repo, s) for s in statuses],
+            "statuses": [self.status(repo, s) for s in (statuses if page is None else page)],
             "sha": sha,
             "total_count": len(statuses),
             "repository": self.minimal_repo(repo),

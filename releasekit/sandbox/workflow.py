@@ -19,6 +19,7 @@ import yaml
 
 from releasekit.config.globs import filter_pattern_to_regex
 from releasekit.config.loader import YAML_LOADER
+from releasekit.github_rules import INPUT_TYPES, MAX_DISPATCH_INPUTS, input_accepts, is_number
 from releasekit.sandbox.expressions import (
     ExprContext,
     condition_holds,
@@ -50,13 +51,10 @@ __all__ = [
     "resolved_inputs",
 ]
 
-_INPUT_TYPES = frozenset({"string", "boolean", "choice", "number", "environment"})
-_MAX_DISPATCH_INPUTS = 25
-_TOO_MANY_INPUTS = f"you may only define up to {_MAX_DISPATCH_INPUTS} `inputs` for a `workflow_dispatch` event"
+_TOO_MANY_INPUTS = f"you may only define up to {MAX_DISPATCH_INPUTS} `inputs` for a `workflow_dispatch` event"
 _JOB_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,98}")
 _FILTERED_EVENTS = ("push", "pull_request", "pull_request_target")
 _EXCLUSIVE_FILTERS = (("branches", "branches-ignore"), ("tags", "tags-ignore"), ("paths", "paths-ignore"))
-_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
 
 
 class WorkflowFileError(ValueError):
@@ -237,13 +235,13 @@ class _Reader:
         keys = ("on", "workflow_dispatch", "inputs")
         config = self.mapping(triggers["workflow_dispatch"], "`on.workflow_dispatch`", *keys[:2])
         declared = self.mapping(config.get("inputs"), "`on.workflow_dispatch.inputs`", *keys)
-        if len(declared) > _MAX_DISPATCH_INPUTS:
+        if len(declared) > MAX_DISPATCH_INPUTS:
             self.fail(_TOO_MANY_INPUTS, *keys)
         inputs: dict[str, InputSpec] = {}
         for name, raw in declared.items():
             spec = self.mapping(raw, f"input '{name}'", *keys, str(name))
             kind = stringify(spec.get("type", "string"))
-            if kind not in _INPUT_TYPES:
+            if kind not in INPUT_TYPES:
                 self.fail(f"Unexpected value '{kind}' for the type of input '{name}'", *keys, str(name), "type")
             options = tuple(stringify(option) for option in spec.get("options") or ())
             if kind == "choice" and not options:
@@ -424,13 +422,15 @@ def dispatch_errors(spec: WorkflowSpec, inputs: Mapping[str, object]) -> list[st
                 errors.append(f"Required input '{name}' not provided")
             continue
         value = stringify(inputs[name])
-        if input_spec.type == "choice" and value not in input_spec.options:
+        if input_accepts(input_spec.type, value, input_spec.options):
+            continue
+        if input_spec.type == "choice":
             errors.append(f"Provided value '{value}' for input '{name}' not in the list of allowed values")
-        elif input_spec.type == "boolean" and value not in ("true", "false"):
+        elif input_spec.type == "boolean":
             errors.append(f"Provided value '{value}' for input '{name}' is not a valid boolean")
-        elif input_spec.type == "number" and not _NUMBER.fullmatch(value):
+        else:
             errors.append(f"Provided value '{value}' for input '{name}' is not a valid number")
-    if len(inputs) > _MAX_DISPATCH_INPUTS:
+    if len(inputs) > MAX_DISPATCH_INPUTS:
         errors.append(_TOO_MANY_INPUTS)
     return errors
 
@@ -447,7 +447,7 @@ def resolved_inputs(spec: WorkflowSpec, inputs: Mapping[str, object]) -> dict[st
         text = "" if raw is None else stringify(raw)
         if input_spec.type == "boolean":
             resolved[name] = text == "true"
-        elif input_spec.type == "number" and _NUMBER.fullmatch(text or "0"):
+        elif input_spec.type == "number" and is_number(text or "0"):
             number = float(text or "0")
             resolved[name] = int(number) if number.is_integer() else number
         else:

@@ -11,7 +11,6 @@ is never sent again blindly.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,12 +22,9 @@ from releasekit.backends.github import GitHub, OutcomeUnknown
 from releasekit.backends.records import RunInfo
 from releasekit.config.loader import closest
 from releasekit.errors import ReleasekitError
+from releasekit.github_rules import BOOLEAN_VALUES, CORRELATION_INPUT, MAX_DISPATCH_INPUTS, input_accepts
 from releasekit.output import Report
 from releasekit.steps.watch import Clock, wait_for_run
-
-MAX_INPUTS = 25  # GitHub's limit on a workflow_dispatch's inputs
-CORRELATION_INPUT = "correlation_id"
-_NUMBER = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
 
 
 class DispatchError(ReleasekitError):
@@ -152,19 +148,20 @@ def check_inputs(declared: Mapping[str, InputSpec], inputs: Mapping[str, str], *
         problem = _type_problem(spec, value)
         if problem:
             problems.append(f"input {name!r}: {problem}")
-    if len(inputs) > MAX_INPUTS:
-        problems.append(f"{len(inputs)} inputs given; GitHub accepts at most {MAX_INPUTS}")
+    if len(inputs) > MAX_DISPATCH_INPUTS:
+        problems.append(f"{len(inputs)} inputs given; GitHub accepts at most {MAX_DISPATCH_INPUTS}")
     return problems
 
 
 def _type_problem(spec: InputSpec, value: str) -> str | None:
-    if spec.type == "choice" and value not in spec.options:
+    """The refusal of a value its type does not take, by GitHub's rule (`github_rules.input_accepts`)."""
+    if input_accepts(spec.type, value, spec.options):
+        return None
+    if spec.type == "choice":
         return f"{value!r} is not one of its choices ({', '.join(spec.options)})"
-    if spec.type == "boolean" and value not in ("true", "false"):
-        return f"{value!r} is not a boolean: give true or false"
-    if spec.type == "number" and not _NUMBER.fullmatch(value):
-        return f"{value!r} is not a number"
-    return None
+    if spec.type == "boolean":
+        return f"{value!r} is not a boolean: give {' or '.join(BOOLEAN_VALUES)}"
+    return f"{value!r} is not a number: give digits, with an optional '-', fraction and exponent (-1.5e3)"
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """Preflight: everything a release can check before it changes anything, each check a name, a verdict and a fix.
 
 Checks read; none writes to the working tree, the branches, the tags or the remote (the build runs on an export
-of HEAD with the version already bumped, in a temporary directory).
+of HEAD with the version already bumped, in a temporary directory, and is reused when that exact tree was built
+before).
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
 import subprocess
 import tarfile
 import tempfile
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from releasekit.backends.git import Git, Status
+from releasekit.backends.git import Git, GitError, Status
 from releasekit.backends.github import GitHub, GitHubError
 from releasekit.backends.records import Check as CiCheck
 from releasekit.config.loader import Located
@@ -99,7 +101,13 @@ def on_branch(ctx: Context) -> Verdict:
 
 def in_sync(ctx: Context) -> Verdict:
     branch = ctx.plan.branch
-    ctx.git.fetch(branch)
+    try:
+        ctx.git.fetch(branch)
+    except GitError:
+        # git refuses to fetch a branch the remote lacks; any other failure (the network, the URL) is the error.
+        if f"refs/heads/{branch}" in ctx.git.remote_refs(f"refs/heads/{branch}"):
+            raise
+        return Verdict("origin", False, f"origin has no branch {branch}", f"push it first: `git push origin {branch}`")
     remote = f"refs/remotes/{ctx.git.remote}/{branch}"
     if ctx.git.rev(remote) is None:
         return Verdict("origin", False, f"origin has no branch {branch}", f"push it first: `git push origin {branch}`")
@@ -214,35 +222,21 @@ def _check_text(check: CiCheck) -> str:
 
 
 def package(ctx: Context) -> Verdict:
-    """Build the bumped package from an export of HEAD, check it with twine, and look for it on the index."""
+    """Build the bumped package from an export of HEAD and check it with twine (or reuse the build of that very
+    tree: `backends/buildcache.py`), then look for its version on the index."""
     python = ctx.located.config.publish.python
     if python is None:
         return Verdict("package", True, "no Python package configured (publish.python)", skipped=True)
-    from releasekit.backends.index import (
-        PackageError,
-        build,
-        index_target,
-        project_metadata,
-        twine_check,
-        version_on_index,
-    )
+    from releasekit.backends.index import PackageError, index_target, project_metadata, version_on_index
     from releasekit.version import format_version
 
-    with tempfile.TemporaryDirectory(prefix="releasekit-preflight-") as scratch:
-        tree = Path(scratch) / "tree"
-        _export_head(ctx.git, tree)
-        for change in ctx.plan.changes:
-            (tree / change.path).parent.mkdir(parents=True, exist_ok=True)
-            (tree / change.path).write_text(change.after, encoding="utf-8", newline="")
-        started = time.perf_counter()
-        try:
-            built = build(tree / python.path, Path(scratch) / "dist", isolation=ctx.options.build_isolation)
-            twine_check(built)
-        except PackageError as exc:
-            return Verdict("package", False, str(exc), f"fix the package in {python.path}, commit, and run again")
-        finally:
-            ctx.build_seconds += time.perf_counter() - started
-        names = ", ".join(p.name for p in built)
+    started = time.perf_counter()
+    try:
+        names, reused = _built(ctx, python.path)
+    except PackageError as exc:
+        return Verdict("package", False, str(exc), f"fix the package in {python.path}, commit, and run again")
+    finally:
+        ctx.build_seconds += time.perf_counter() - started
     name, _ = project_metadata(ctx.located.root / python.path)
     target = index_target(python.index, ctx.options.index_url)
     wanted = format_version(ctx.plan.version, "pep440")
@@ -257,22 +251,84 @@ def package(ctx: Context) -> Verdict:
             f"{name} {wanted} is already on {target.simple_url}: {', '.join(present)}",
             "an index never takes a version twice: release a higher version",
         )
-    return Verdict("package", True, f"{names} build and pass twine check; {wanted} is not yet on {target.simple_url}")
+    return Verdict(
+        "package", True, f"{names} build and pass twine check{reused}; {wanted} is not yet on {target.simple_url}"
+    )
 
 
-def _export_head(git: Git, dest: Path) -> None:
-    """The committed tree at HEAD, without touching the working tree (the build must not write into it)."""
+def _built(ctx: Context, package_path: str) -> tuple[str, str]:
+    """(the built files' names, how they were reused or ""): the build of HEAD's export with the release's edits.
+
+    The dry run and the release itself both reuse a cached build, and only of the same tree: the key is a digest
+    of the exact bytes the build would read (the export and the edits), the directory, the options and the tools,
+    and a cached entry holds only a build that passed `twine check`, its files verified on use. Building again
+    would repeat the same computation on the same input; the one input no key can pin, the backend an isolated
+    build installs from the index, is also unpinned between this build and the publish job's own, and such
+    entries expire after a day.
+    """
+    from releasekit.backends import buildcache
+    from releasekit.backends.index import build, twine_check
+
+    archive = _archive_head(ctx.git)
+    edits = {change.path: change.after for change in ctx.plan.changes}
+    isolation = ctx.options.build_isolation
+    requires = [] if isolation else buildcache.build_requires(_read(archive, edits, f"{package_path}/pyproject.toml"))
+    key = buildcache.build_key(
+        buildcache.tree_digest(archive, edits),
+        package=package_path,
+        isolation=isolation,
+        tools=buildcache.toolchain(isolation=isolation, requires=requires),
+    )
+    cached = buildcache.lookup(key, isolation=isolation)
+    if cached is not None:
+        names = ", ".join(p.name for p in cached.files)
+        return names, f" (reused: this exact tree was built and checked {cached.when(time.time())})"
+    with tempfile.TemporaryDirectory(prefix="releasekit-preflight-") as scratch:
+        tree = Path(scratch) / "tree"
+        _extract(archive, tree)
+        for path, text in edits.items():
+            target = tree / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            new = not target.exists()
+            target.write_text(text, encoding="utf-8", newline="")
+            if new:
+                target.chmod(0o644)  # the same mode whatever the umask: the tree is what the key says
+        built = build(tree / package_path, Path(scratch) / "dist", isolation=isolation)
+        twine_check(built)
+        buildcache.store(key, built)
+        return ", ".join(p.name for p in built), ""
+
+
+def _archive_head(git: Git) -> bytes:
+    """The committed tree at HEAD as git exports it (a tar), without touching the working tree."""
     proc = subprocess.run(
         ["git", "-C", str(git.root), "archive", "--format=tar", "HEAD"], capture_output=True, check=False
     )
     if proc.returncode != 0:
         raise ReleasekitError(f"`git archive HEAD` failed: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout
+
+
+def _read(archive: bytes, edits: dict[str, str], path: str) -> bytes | None:
+    """One file of the tree that is built: the edit's text, else the archive's member; None if it has neither."""
+    path = posixpath.normpath(path)
+    if path in edits:
+        return edits[path].encode("utf-8")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        try:
+            handle = tar.extractfile(path)
+        except KeyError:
+            return None
+        return handle.read() if handle is not None else None
+
+
+def _extract(archive: bytes, dest: Path) -> None:
     dest.mkdir(parents=True)
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         if hasattr(tarfile, "data_filter"):
-            archive.extractall(dest, filter="data")
+            tar.extractall(dest, filter="data")
         else:  # Python without extraction filters: the archive is git's own export of HEAD
-            archive.extractall(dest)
+            tar.extractall(dest)
 
 
 CHEAP = (workflows_up_to_date, clean_tree, on_branch, in_sync, tag_absent, identity, token)

@@ -9,6 +9,7 @@ older, from `poll` up to `max_poll`. A lost API is waited for; a rate limit is w
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,8 +41,11 @@ class RunResult:
 
 @dataclass
 class Clock:
-    """Time as the watcher sees it. `speed` > 1 runs it faster than real time, for a sandbox whose clock is sped
-    up the same way (benchmarks); a poll of 5 s at speed 100 sleeps 50 ms."""
+    """Time as the watcher sees it: `now()` to measure, `time()` to compare with GitHub's timestamps, `sleep()` to
+    wait, and the poll interval. `speed` > 1 runs it faster than real time, for a sandbox whose clock is sped up the
+    same way (benchmarks); a poll of 5 s at speed 100 sleeps 50 ms. Tests pass a subclass that moves a sandbox's
+    clock instead of sleeping (`releasekit.cli.main(argv, clock=...)`), so that no test waits through a back-off.
+    """
 
     poll: float = 5.0
     max_poll: float = 30.0
@@ -52,9 +56,17 @@ class Clock:
     def now(self) -> float:
         return (time.monotonic() - self._origin) * self.speed
 
+    def time(self) -> float:
+        """Seconds since the epoch."""
+        return time.time()
+
     def sleep(self, seconds: float) -> None:
         self.waited += seconds
         time.sleep(seconds / self.speed)
+
+    def polling(self, poll: float) -> Clock:
+        """The same time with another first poll interval."""
+        return dataclasses.replace(self, poll=poll)
 
     def interval(self, elapsed: float) -> float:
         """The pause before the next poll: `poll` for a young run, then a twentieth of its age, up to `max_poll`."""

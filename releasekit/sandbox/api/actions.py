@@ -94,10 +94,13 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
         with hub.state.lock:
             repo = hub.find_repo(params["owner"], params["repo"])
             workflow = find_workflow(repo, params["workflow"])
-            allowed = DISPATCH_KEYS if hub.dispatch_run_details != "reject" else DISPATCH_KEYS - {"return_run_details"}
+            rejects = hub.dispatch_run_details.startswith("reject")
+            allowed = DISPATCH_KEYS - {"return_run_details"} if rejects else DISPATCH_KEYS
             for key in sorted(set(body) - allowed):
-                # Older GitHub Enterprise Server rejects the field it does not know, in these words.
-                raise ApiError(422, f'Invalid request.\n\n"{key}" is not a permitted key.', docs=docs)
+                # Older GitHub Enterprise Server rejects the field it does not know, in these words; with 422, or
+                # with 400 on some versions.
+                status = 400 if hub.dispatch_run_details == "reject-400" else 422
+                raise ApiError(status, f'Invalid request.\n\n"{key}" is not a permitted key.', docs=docs)
             ref = body.get("ref")
             if not isinstance(ref, str) or not ref:
                 raise ApiError(422, 'Invalid request.\n\n"ref" wasn\'t supplied.', docs=docs)

@@ -101,7 +101,10 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
                 if status.sha == sha and status.repo == repo.full_name:
                     latest[status.context] = status
             statuses = sorted(latest.values(), key=lambda s: s.id)
-            return Response(200, shapes.combined_status(repo, sha, statuses))
+            # As on GitHub: `statuses` is one page (30 unless per_page says, 100 at most) with a Link header;
+            # `state` and `total_count` cover them all.
+            page, headers = paginate(request, statuses, hub.api_url)
+            return Response(200, shapes.combined_status(repo, sha, statuses, page), headers)
 
     def create_status(request: Request, params: dict[str, str]) -> Response:
         body = request.json()
