@@ -1,4 +1,5 @@
-"""releasekit's own sessions: tests, lint, workflows, release, release_full, bench, demo. No logic here, only tools."""
+"""releasekit's own sessions: tests, lint, workflows, release, release_full, corpus, bench, demo. No logic here, only
+tools."""
 
 from __future__ import annotations
 
@@ -13,9 +14,12 @@ nox.options.error_on_missing_interpreters = True
 def tests(session: nox.Session) -> None:
     """Run the test suite (real git, real linters on every generated workflow)."""
     session.install("-e", ".[test]")
-    # One worker per core, each test file on one worker (files share module-scoped scenes); the 15 slowest tests
-    # are printed on every run, so a slow one shows up. Options given after `--` come later and win.
-    session.run("pytest", "-n", "auto", "--dist", "loadfile", "--durations=15", *session.posargs)
+    # One worker per core, each test file on one worker (files share module-scoped scenes), handed out in the order
+    # conftest.py puts them (the slow files first); the 15 slowest tests are printed on every run, so a slow one
+    # shows up. Options given after `--` come later and win.
+    session.run(
+        "pytest", "-n", "auto", "--dist", "loadfile", "--no-loadscope-reorder", "--durations=15", *session.posargs
+    )
 
 
 @nox.session
@@ -53,6 +57,14 @@ def demo(session: nox.Session) -> None:
     """The main job on the bundled example: generate examples/fluxion's workflows in a scratch copy and lint them."""
     session.install("-e", ".[test]")
     session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session(default=False)
+def corpus(session: nox.Session) -> None:
+    """releasekit on real repositories (../shared/corpus): init, workflows, release --dry-run and a rehearsal to a
+    published release, a table at the end (bench/corpus.py); skips where the corpus is absent."""
+    session.install("-e", ".[test]")
+    session.run("python", "bench/corpus.py", *session.posargs)
 
 
 @nox.session

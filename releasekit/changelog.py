@@ -1,18 +1,32 @@
-"""Reads and rewrites a Keep-a-Changelog file: promotes Unreleased, writes a section from commits, finds notes."""
+"""Reads and rewrites a changelog in the project's own style, Markdown or reStructuredText: promotes its Unreleased
+section, writes a section from commits, finds a version's notes. The heading of a new version copies the file's
+latest version heading (`## [2.4.1] - 2026-05-09`, `## 0.28.1 (6th December, 2024)`, `Version 8.4.2` over `----`
+with `Released 2026-06-24` below it); a file with none gets Keep a Changelog's."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TypedDict
 
+from releasekit import changelog_text as ct
+from releasekit.changelog_text import RELEASED_LINE, VERSION, Doc, Kind, Marker, Style, kind_of
 from releasekit.errors import ReleasekitError
 
-__all__ = ["ChangelogError", "from_commits", "promote", "section", "unreleased_entries", "write_section"]
-
-_UNRELEASED = re.compile(r"^## \[?unreleased\]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
-_NEXT_HEADING = re.compile(r"^#{1,2} ", re.MULTILINE)
-_LINK = re.compile(r"^\[(?P<label>[^\]]+)\]:[ \t]*\S+")
-_VERSION_LABEL = re.compile(r"^v?\d+\.\d+")
+__all__ = [
+    "ChangelogError",
+    "commit_groups",
+    "from_commits",
+    "heading_of",
+    "kind_of",
+    "line_of",
+    "lists_versions",
+    "promote",
+    "section",
+    "unreleased_entries",
+    "update",
+    "write_section",
+]
 
 _GROUPS = ("Breaking changes", "Added", "Fixed", "Changed", "Documentation", "Other")
 _TYPE_GROUP = {"feat": "Added", "fix": "Fixed", "perf": "Changed", "refactor": "Changed", "docs": "Documentation"}
@@ -42,6 +56,19 @@ class ChangelogError(ReleasekitError):
     exit_code = 2
 
 
+def _marker(doc: Doc, path: str) -> Marker | None:
+    markers = ct.markers(doc)
+    if len(markers) > 1:
+        lines = ", ".join(str(ct.line_at(doc.text, m.heading.start)) for m in markers)
+        where = f"{path}:{ct.line_at(doc.text, markers[1].heading.start)}"
+        msg = f"{where}: several Unreleased sections (lines {lines}); merge them"
+        raise ChangelogError(msg)
+    return markers[0] if markers else None
+
+
+# --- public API -------------------------------------------------------------------------------------------------
+
+
 def promote(
     text: str,
     version: str,
@@ -53,25 +80,29 @@ def promote(
     server_url: str = "https://github.com",
     path: str = "CHANGELOG.md",
 ) -> str:
-    """Renames the Unreleased section to `## [version] - date`, opens a fresh empty Unreleased above it, and
-    updates the link references when the file has them. `path` only names the file in messages."""
+    """Turns the Unreleased section into the section of `version`, in the file's style; a standalone Unreleased
+    heading stays above it, empty. Updates the link references when the file has them. `path` names the file
+    in messages and says its format."""
     body, crlf = _lf(text)
-    _refuse_existing(body, version, path)
-    heading = _unreleased(body, path)
-    if heading is None:
+    doc = ct.read_doc(body, path)
+    links = _LinkArgs(version=version, tag=tag, previous=previous_tag, repository=repository, server_url=server_url)
+    marker = _marker(doc, path)
+    _refuse_existing(doc, version, path, marker)
+    if marker is None:
+        example = "## [Unreleased]" if doc.kind == "md" else "Unreleased"
         msg = (
-            f"{path}: no '## [Unreleased]' section to turn into {version}; add one listing the changes, "
+            f"{path}: no '{example}' section to turn into {version}; add one listing the changes, "
             "or let releasekit write the section from the commits"
         )
         raise ChangelogError(msg)
-    if unreleased_entries(body) is None:
+    if ct.entries(doc, marker) is None:
         msg = (
-            f"{path}:{_line(body, heading.start())}: the Unreleased section is empty; list the changes of {version} "
-            "under it, or let releasekit write the section from the commits"
+            f"{path}:{ct.line_at(body, marker.heading.start)}: the Unreleased section is empty; list the changes of "
+            f"{version} under it, or let releasekit write the section from the commits"
         )
         raise ChangelogError(msg)
-    body = f"{body[: heading.start()]}## [Unreleased]\n\n## [{version}] - {date}{body[heading.end() :]}"
-    return _crlf(_links(body, version, tag, previous_tag, f"{server_url.rstrip('/')}/{repository}"), crlf)
+    result, _ = _release_marker(doc, marker, style=ct.learn(doc, marker), version=version, date=date)
+    return _crlf(_finish(result, doc.kind, links), crlf)
 
 
 def write_section(
@@ -86,57 +117,142 @@ def write_section(
     server_url: str = "https://github.com",
     path: str = "CHANGELOG.md",
 ) -> str:
-    """Adds `## [version] - date` with `body` below an empty Unreleased section (kept), or below the preamble
-    when there is none; an empty text becomes a new Keep-a-Changelog file."""
+    """Adds the section of `version` with `body` below an empty Unreleased heading (kept), or fills an empty
+    Unreleased version section, or goes above the latest version; an empty text becomes a Keep-a-Changelog file."""
     base = f"{server_url.rstrip('/')}/{repository}"
     source, crlf = _lf(text)
     if not source.strip():
-        source = _HEADER.format(base=base)
-    _refuse_existing(source, version, path)
-    heading = _unreleased(source, path)
-    if heading is not None:
-        if unreleased_entries(source) is not None:
-            msg = (
-                f"{path}:{_line(source, heading.start())}: the Unreleased section lists changes; release them "
-                "as they are (promote it), or move them out of Unreleased first"
-            )
-            raise ChangelogError(msg)
-        position = _section_span(source, heading.end())[1]
+        source = _HEADER.format(base=base) if kind_of(path) == "md" else ""
+    doc = ct.read_doc(source, path)
+    links = _LinkArgs(version=version, tag=tag, previous=previous_tag, repository=repository, server_url=server_url)
+    marker = _marker(doc, path)
+    _refuse_existing(doc, version, path, marker)
+    style = ct.learn(doc, marker)
+    body = body.strip()
+    if marker is not None and ct.entries(doc, marker) is not None:
+        msg = (
+            f"{path}:{ct.line_at(source, marker.heading.start)}: the Unreleased section lists changes; release them "
+            "as they are (promote it), or move them out of Unreleased first"
+        )
+        raise ChangelogError(msg)
+    if marker is not None and marker.how != "heading":
+        result, at = _release_marker(doc, marker, style=style, version=version, date=date)
+        before, after = result[:at].rstrip("\n"), result[at:].lstrip("\n")
+        result = f"{before}\n" + (f"\n{body}\n" if body else "") + (f"\n{after}" if after else "")
+        return _crlf(_finish(result, doc.kind, links), crlf)
+    if marker is not None:
+        position = doc.span(marker.heading)[1]
     else:
-        first = re.search(r"^## ", source, re.MULTILINE)
-        position = first.start() if first else _links_start(source)
-    block = f"## [{version}] - {date}" + (f"\n\n{body.strip()}" if body.strip() else "")
+        versions = doc.versions()
+        if versions:
+            position = versions[0][0].start
+        elif doc.kind == "md":
+            first = re.search(r"^## ", source, re.MULTILINE)
+            position = first.start() if first else ct.links_start(source)
+        else:
+            position = len(source)
+    block = _block(style, version, date) + (f"\n\n{body}" if body else "")
     before, after = source[:position].rstrip("\n"), source[position:].lstrip("\n")
     result = (f"{before}\n\n" if before else "") + f"{block}\n" + (f"\n{after}" if after else "")
-    return _crlf(_links(result, version, tag, previous_tag, base), crlf)
+    return _crlf(_finish(result, doc.kind, links), crlf)
 
 
-def unreleased_entries(text: str) -> str | None:
+def update(
+    text: str,
+    version: str,
+    date: str,
+    subjects: Sequence[str],
+    *,
+    tag: str,
+    previous_tag: str | None,
+    repository: str,
+    server_url: str = "https://github.com",
+    path: str = "CHANGELOG.md",
+) -> tuple[str, str]:
+    """The changelog after the release, and what was done, for people: the Unreleased section promoted, else a
+    section written from `subjects` in the file's style."""
+    if unreleased_entries(text, path=path) is not None:
+        after = promote(
+            text,
+            version,
+            date,
+            tag=tag,
+            previous_tag=previous_tag,
+            repository=repository,
+            server_url=server_url,
+            path=path,
+        )
+        heading = heading_of(after, version, path=path) or version
+        source, _ = _lf(text)
+        was = next((m.version for m in ct.markers(ct.read_doc(source, path)) if m.version not in (None, version)), None)
+        headed = f" (it was headed {was})" if was else ""
+        return after, f"{path}: the Unreleased section{headed} becomes {heading}"
+    source, _ = _lf(text)
+    doc = ct.read_doc(source if source.strip() else (_HEADER if kind_of(path) == "md" else ""), path)
+    style = ct.learn(doc, _marker(doc, path))
+    body = _render_groups(commit_groups(subjects), style) if subjects else ""
+    after = write_section(
+        text,
+        version,
+        date,
+        body or "No changes recorded.",
+        tag=tag,
+        previous_tag=previous_tag,
+        repository=repository,
+        server_url=server_url,
+        path=path,
+    )
+    heading = heading_of(after, version, path=path) or version
+    since = previous_tag or "the first commit"
+    return after, f"{path}: {heading} written from {len(subjects)} commit subjects since {since}"
+
+
+def heading_of(text: str, version: str, *, path: str = "CHANGELOG.md") -> str | None:
+    """The title of the heading of `version`'s section."""
+    doc = ct.read_doc(_lf(text)[0], path)
+    return next((h.title for h, v in doc.versions() if v == version), None)
+
+
+def line_of(text: str, version: str, *, path: str = "CHANGELOG.md") -> int:
+    """The 1-based line of the heading of `version` (1 when there is none)."""
+    body = _lf(text)[0]
+    doc = ct.read_doc(body, path)
+    heading = next((h for h, v in doc.versions() if v == version), None)
+    if heading is None:
+        return 1
+    return ct.line_at(body, heading.start) + (1 if doc.kind == "rst" and len(heading.style) == 2 else 0)
+
+
+def lists_versions(text: str, *, path: str = "CHANGELOG.md") -> bool:
+    """The file has a version heading or an Unreleased section: a changelog, not a page that points to one."""
+    return ct.read_doc(_lf(text)[0], path).version_level() is not None
+
+
+def unreleased_entries(text: str, *, path: str = "CHANGELOG.md") -> str | None:
     """The body of the Unreleased section, stripped (LF line ends); None when there is no such section or it
     holds nothing but blank lines and subheadings (a template's empty `### Added`)."""
-    body, _ = _lf(text)
-    heading = _UNRELEASED.search(body)
+    doc = ct.read_doc(_lf(text)[0], path)
+    markers = ct.markers(doc)
+    return ct.entries(doc, markers[0]) if markers else None
+
+
+def section(text: str, version: str, *, path: str = "CHANGELOG.md") -> str | None:
+    """The body of the section of `version` (LF line ends), without its heading nor a `Released <date>` line:
+    the release notes. None when the file has no such section; "" when the section is empty."""
+    doc = ct.read_doc(_lf(text)[0], path)
+    heading = next((h for h, v in doc.versions() if v == version), None)
     if heading is None:
         return None
-    start, end = _section_span(body, heading.end())
-    entries = body[start:end].strip()
-    return entries if any(line.strip() and not line.startswith("#") for line in entries.split("\n")) else None
+    start, end = doc.span(heading)
+    first = ct.first_line(doc, heading)
+    if first is not None and RELEASED_LINE.match(doc.text[first[0] : first[1]]):
+        start = min(first[1], end)
+    return doc.text[start:end].strip()
 
 
-def section(text: str, version: str) -> str | None:
-    """The body of the section of `version` (LF line ends), without its heading: the release notes. None when
-    the file has no such section; "" when the section is empty."""
-    body, _ = _lf(text)
-    heading = _version_heading(body, version)
-    if heading is None:
-        return None
-    start, end = _section_span(body, heading.end())
-    return body[start:end].strip()
-
-
-def from_commits(subjects: Sequence[str]) -> str:
-    """A section body from commit subjects, grouped by conventional-commit type in a fixed order, commits in
-    the order given. Release commits (`chore(release): ...`) and merges are left out."""
+def commit_groups(subjects: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Commit subjects grouped by conventional-commit type in a fixed order, commits in the order given, as
+    entries without their bullet. Release commits (`chore(release): ...`) and merges are left out."""
     groups: dict[str, list[str]] = {name: [] for name in _GROUPS}
     for subject in subjects:
         line = subject.strip().split("\n", 1)[0]
@@ -144,24 +260,93 @@ def from_commits(subjects: Sequence[str]) -> str:
             continue
         conventional, breaking_footer = _CONVENTIONAL.match(line), _BREAKING.match(line)
         if breaking_footer:
-            groups["Breaking changes"].append(f"- {breaking_footer['text']}")
+            groups["Breaking changes"].append(breaking_footer["text"])
             continue
         if conventional is None:
-            groups["Other"].append(f"- {line}")
+            groups["Other"].append(line)
             continue
         scope = f"**{conventional['scope']}:** " if conventional["scope"] else ""
-        entry = f"- {scope}{conventional['text']}"
+        entry = f"{scope}{conventional['text']}"
         if conventional["bang"] or "BREAKING CHANGE" in subject:
             groups["Breaking changes"].append(entry)
         elif conventional["type"].lower() in _TYPE_GROUP:
             groups[_TYPE_GROUP[conventional["type"].lower()]].append(entry)
         else:
             # `ci:`, `test:`, `chore(deps):` ... say more with their type than without: keep the subject whole.
-            groups["Other"].append(f"- {line}")
-    return "\n\n".join(f"### {name}\n\n" + "\n".join(entries) for name, entries in groups.items() if entries)
+            groups["Other"].append(line)
+    return [(name, entries) for name, entries in groups.items() if entries]
+
+
+def from_commits(subjects: Sequence[str]) -> str:
+    """A Keep-a-Changelog section body from commit subjects (see `commit_groups`)."""
+    return "\n\n".join(
+        f"### {name}\n\n" + "\n".join(f"- {e}" for e in entries) for name, entries in commit_groups(subjects)
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _render_groups(groups: list[tuple[str, list[str]]], style: Style) -> str:
+    def bullet(entry: str) -> str:
+        return f"{style.bullet}{entry}"
+
+    if style.sub_style is None:
+        return "\n".join(bullet(e) for _, entries in groups for e in entries)
+    return "\n\n".join(
+        ct.render_heading(style.kind, style.sub_style, name) + "\n\n" + "\n".join(bullet(e) for e in entries)
+        for name, entries in groups
+    )
+
+
+def _block(style: Style, version: str, date: str) -> str:
+    heading = ct.render_heading(style.kind, style.style, ct.title_for(style, version, date))
+    if style.released:
+        heading += "\n\n" + style.released.replace("{date}", ct.format_date(date, style.date))
+    return heading
+
+
+def _release_marker(doc: Doc, marker: Marker, *, style: Style, version: str, date: str) -> tuple[str, int]:
+    """The text with the Unreleased marker turned into `version`'s section, and where its body begins. A section
+    headed with another version (the next one as guessed when it was opened) takes the version released: its
+    changes are the ones this release carries."""
+    text, heading = doc.text, marker.heading
+    if marker.how == "heading":
+        own = text[heading.start : heading.end]
+        block = _block(style, version, date)
+        body_at = heading.start + len(own) + 2 + len(block)
+        return text[: heading.start] + f"{own}\n\n{block}" + text[heading.end :], body_at
+    if marker.how == "title":
+        new = ct.render_heading(doc.kind, heading.style, ct.title_for(style, version, date))
+        return text[: heading.start] + new + text[heading.end :], heading.start + len(new)
+    assert marker.line is not None
+    line = (style.released or "Released {date}").replace("{date}", ct.format_date(date, style.date))
+    text = text[: marker.line[0]] + line + text[marker.line[1] :]
+    body_at = marker.line[0] + len(line)
+    if marker.version != version:
+        found = VERSION.match(heading.title)
+        assert found is not None  # a "line" marker is under a version heading
+        title = heading.title[: found.start("version")] + version + heading.title[found.end("version") :]
+        new = ct.render_heading(doc.kind, heading.style, title)
+        text = text[: heading.start] + new + text[heading.end :]
+        body_at += len(new) - (heading.end - heading.start)
+    return text, body_at
+
+
+class _LinkArgs(TypedDict):
+    version: str
+    tag: str
+    previous: str | None
+    repository: str
+    server_url: str
+
+
+def _finish(text: str, kind: Kind, links: _LinkArgs) -> str:
+    """Markdown files get their link references updated; reST has none of that kind."""
+    if kind != "md":
+        return text
+    base = f"{links['server_url'].rstrip('/')}/{links['repository']}"
+    return ct.update_links(text, links["version"], links["tag"], links["previous"], base)
 
 
 def _lf(text: str) -> tuple[str, bool]:
@@ -173,75 +358,11 @@ def _crlf(text: str, crlf: bool) -> str:
     return text.replace("\n", "\r\n") if crlf else text
 
 
-def _line(text: str, index: int) -> int:
-    return text.count("\n", 0, index) + 1
-
-
-def _unreleased(text: str, path: str) -> re.Match[str] | None:
-    headings = list(_UNRELEASED.finditer(text))
-    if len(headings) > 1:
-        lines = ", ".join(str(_line(text, h.start())) for h in headings)
-        msg = f"{path}:{_line(text, headings[1].start())}: several Unreleased sections (lines {lines}); merge them"
-        raise ChangelogError(msg)
-    return headings[0] if headings else None
-
-
-def _version_heading(text: str, version: str) -> re.Match[str] | None:
-    # `## [1.4.0] - date`, `## 1.4.0`, `## v1.4.0`; not `## [1.4.0-rc.1]` when asked for 1.4.0.
-    return re.search(rf"^## \[?v?{re.escape(version)}\]?(?=[ \t]|$).*$", text, re.MULTILINE)
-
-
-def _refuse_existing(text: str, version: str, path: str) -> None:
-    heading = _version_heading(text, version)
-    if heading is not None:
-        msg = (
-            f"{path}:{_line(text, heading.start())}: {version} already has a section ({heading.group()!r}); "
-            "pick a new version"
-        )
-        raise ChangelogError(msg)
-
-
-def _links_start(text: str) -> int:
-    """Where the link reference definitions at the bottom of the file begin (len(text) if there are none)."""
-    lines = text.split("\n")
-    start = len(lines)
-    while start > 0 and (not lines[start - 1].strip() or _LINK.match(lines[start - 1])):
-        start -= 1
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    return len(text) if start == len(lines) else sum(len(line) + 1 for line in lines[:start])
-
-
-def _section_span(text: str, heading_end: int) -> tuple[int, int]:
-    """The body of the section whose heading ends at `heading_end`: up to the next heading or the links."""
-    start = min(heading_end + 1, len(text))
-    following = _NEXT_HEADING.search(text, start)
-    end = following.start() if following else len(text)
-    links = _links_start(text)
-    return start, max(start, min(end, links))
-
-
-def _links(text: str, version: str, tag: str, previous_tag: str | None, base: str) -> str:
-    """Adds the link of the new version and points Unreleased past it, if the file keeps link references."""
-    lines = text.split("\n")
-
-    def label(index: int) -> str:
-        match = _LINK.match(lines[index])
-        return match["label"].lower() if match else ""
-
-    links_at = _line(text, _links_start(text)) - 1
-    # A stale definition for this version (a section was deleted and the link left behind) is replaced.
-    lines = [line for i, line in enumerate(lines) if i < links_at or label(i) != version.lower()]
-    found = [i for i in range(links_at, len(lines)) if label(i) == "unreleased" or _VERSION_LABEL.match(label(i))]
-    if not found:
-        return text
-    compare = f"{base}/compare/{previous_tag}...{tag}" if previous_tag else f"{base}/releases/tag/{tag}"
-    new = [f"[{version}]: {compare}"]
-    unreleased = next((i for i in found if label(i) == "unreleased"), None)
-    if unreleased is not None or _UNRELEASED.search(text):
-        new.insert(0, f"[Unreleased]: {base}/compare/{tag}...HEAD")
-    if unreleased is not None:
-        lines[unreleased : unreleased + 1] = new
-    else:
-        lines[found[0] : found[0]] = new
-    return "\n".join(lines)
+def _refuse_existing(doc: Doc, version: str, path: str, marker: Marker | None) -> None:
+    for heading, found in doc.versions():
+        if found == version and (marker is None or heading is not marker.heading):
+            msg = (
+                f"{path}:{ct.line_at(doc.text, heading.start)}: {version} already has a section "
+                f"({doc.text[heading.start : heading.end]!r}); pick a new version"
+            )
+            raise ChangelogError(msg)

@@ -16,8 +16,11 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from releasekit.workflowfiles import ExistingWorkflowFile
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -59,8 +62,8 @@ SKIPPED_DIRS = frozenset(
 )
 """Directory names never descended into; hidden directories (``.name``) are skipped as well."""
 
-CHANGELOG_NAMES = ("changelog", "changes", "history")
-"""Changelog stems at the root, by preference; matched case-insensitively, ``.md`` before ``.rst``."""
+CHANGELOG_NAMES = ("changelog", "changes", "history", "news", "release-notes", "releasenotes")
+"""Changelog stems, by preference; matched case-insensitively, ``.md`` before ``.rst``."""
 
 _CHANGELOG_SUFFIXES = (".md", ".rst")
 _MAX_FILE_BYTES = 1 << 20
@@ -113,6 +116,14 @@ class Detection:
     version_files: tuple[DetectedVersionFile, ...]
     changelog: str | None
     notes: tuple[str, ...]
+    workflows: tuple[ExistingWorkflowFile, ...] = ()
+    """The workflow files under ``.github/workflows`` that releasekit did not generate, sorted by name."""
+    version_source: Literal["files", "tag"] = "files"
+    """``tag`` when a ``pyproject.toml``'s build backend takes the version from the git tag (setuptools_scm, ...)."""
+    python_projects: tuple[str, ...] = ()
+    """The ``pyproject.toml`` files that declare a Python project (``[project]`` or ``[tool.poetry]``), sorted."""
+    tags: tuple[str, ...] = ()
+    """The repository's tags, newest first (at most 200): ``releasekit init`` reads the tag format from them."""
 
 
 # --------------------------------------------------------------------------- remotes
@@ -245,6 +256,11 @@ _MISSING = object()
 class _Findings:
     files: list[DetectedVersionFile] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note), sorted by path later
+    root: Path | None = None  # where a pyproject's backend files are read from
+    tag_versioned: bool = False  # a build backend takes the version from the git tag
+    python_projects: list[str] = field(default_factory=list)
+    generated: set[str] = field(default_factory=set)  # written by a backend at build time: never a version file
+    backend_files: list[DetectedVersionFile] = field(default_factory=list)  # the files a build backend reads
 
     def note(self, path: str, message: str) -> None:
         self.notes.append((path, f"{path}: {message}"))
@@ -301,12 +317,14 @@ def _pyproject(path: str, text: str, out: _Findings) -> None:
         return
     dynamic = _lookup(data, "project.dynamic")
     poetry = _lookup(data, "tool.poetry.version")
+    if isinstance(_lookup(data, "project"), dict) or isinstance(_lookup(data, "tool.poetry"), dict):
+        out.python_projects.append(path)
     if poetry is not _MISSING and _lookup(data, "tool.poetry-dynamic-versioning.enable") is True:
-        out.note(path, "tool.poetry.version is managed by poetry-dynamic-versioning; not added")
+        _dynamic_version(path, data, out)
         return
     if isinstance(dynamic, list) and "version" in dynamic:
         if poetry is _MISSING:
-            out.note(path, "version is dynamic (set by the build backend); not added")
+            _dynamic_version(path, data, out)
         else:  # Poetry 2 declares `dynamic = ["version"]` and keeps the version in [tool.poetry]
             out.add(path, "toml", "tool.poetry.version", "pep440", poetry)
         return
@@ -317,6 +335,36 @@ def _pyproject(path: str, text: str, out: _Findings) -> None:
         out.add(path, "toml", "tool.poetry.version", "pep440", poetry)
     else:
         out.note(path, "no project.version or tool.poetry.version; not added")
+
+
+def _dynamic_version(path: str, data: dict[str, object], out: _Findings) -> None:
+    """The version is the build backend's: from the git tag (nothing to edit), or from a file it reads."""
+    from releasekit.pyversion import version_source
+
+    def read(rel: str) -> str | None:
+        if out.root is None or rel.startswith("../"):
+            return None
+        target = out.root / rel
+        return _read_text(target, rel, out) if target.is_file() else None
+
+    source = version_source(data, path, read)
+    if source.kind == "tag":
+        out.tag_versioned = True
+        out.generated.update(source.generated)
+        out.note(path, f"version from git tags ({source.tool}: {source.why}): releases are the tags; nothing to edit")
+    elif source.kind == "file":
+        for bf in source.files:
+            count = len(out.files)
+            out.add(bf.path, bf.kind, bf.locator, bf.format, bf.version)
+            out.backend_files += out.files[count:]
+            out.note(path, f"version read by {source.tool} from {bf.path} ({source.why}): bumped there")
+    else:
+        why = f"{source.why}: {source.problem}" if source.problem else source.why
+        out.note(
+            path,
+            f"version is dynamic and releasekit cannot tell where {source.tool} takes it from ({why}); not added: "
+            "list the file that carries it in versioning.files, or set versioning.source: tag",
+        )
 
 
 def _cargo(path: str, text: str, out: _Findings) -> None:
@@ -456,26 +504,46 @@ def _read_text(path: Path, rel: str, out: _Findings) -> str | None:
 
 
 def _find_changelog(root: Path) -> tuple[str | None, list[str]]:
-    candidates: list[tuple[int, int, str]] = []
-    try:
-        entries = list(root.iterdir())
-    except OSError:
-        return None, []
-    for entry in entries:
-        stem, dot, suffix = entry.name.lower().rpartition(".")
-        if not dot or stem not in CHANGELOG_NAMES or f".{suffix}" not in _CHANGELOG_SUFFIXES:
+    """Towncrier's file when the project configures towncrier; else a file named like a changelog
+    (CHANGELOG_NAMES) at the root, then in docs/ or doc/, one that lists versions before a stub that only points
+    elsewhere (pytest's CHANGELOG.rst)."""
+    from releasekit import changelog, towncrier
+
+    tool = towncrier.find(root)
+    if tool is not None:
+        note = (
+            f"changelog: {tool.filename} is compiled by towncrier from {tool.directory}/ ([tool.towncrier] in "
+            f"{tool.source}): a release runs `towncrier build`, so towncrier must be installed beside releasekit"
+        )
+        return tool.filename, [note]
+    candidates: list[tuple[bool, int, int, int, str]] = []
+    for place, folder in enumerate(("", "docs", "doc")):
+        try:
+            entries = list((root / folder).iterdir())
+        except OSError:
             continue
-        if entry.is_file():
+        for entry in entries:
+            stem, dot, suffix = entry.name.lower().rpartition(".")
+            if not dot or stem not in CHANGELOG_NAMES or f".{suffix}" not in _CHANGELOG_SUFFIXES:
+                continue
+            if not entry.is_file():
+                continue
+            rel = f"{folder}/{entry.name}" if folder else entry.name
+            found = _Findings()
+            text = _read_text(entry, rel, found)
+            stub = text is None or not changelog.lists_versions(text, path=rel)
+            if folder and stub:
+                continue  # a documentation page named "changelog" that lists no version is not one
             rank = (CHANGELOG_NAMES.index(stem), _CHANGELOG_SUFFIXES.index(f".{suffix}"))
-            candidates.append((*rank, entry.name))
+            candidates.append((stub, place, *rank, rel))
     if not candidates:
         return None, []
     candidates.sort()
-    chosen = candidates[0][2]
+    chosen = candidates[0][-1]
     notes = []
     if len(candidates) > 1:
-        others = ", ".join(name for _, _, name in candidates[1:])
-        notes.append(f"several changelogs at the root; using {chosen} (also found: {others})")
+        others = ", ".join(c[-1] for c in candidates[1:])
+        notes.append(f"several changelogs; using {chosen} (also found: {others})")
     return chosen, notes
 
 
@@ -494,18 +562,49 @@ def detect(root: Path) -> Detection:
         raise NotADirectoryError(f"{root} is not a directory")
     repository, default_branch, git_notes = _detect_git(root)
 
-    found = _Findings()
+    found = _Findings(root=root)
     for rel, path in _walk(root, found):
         text = _read_text(path, rel, found)
         if text is not None:
             _HANDLERS[path.name](rel, text, found)
 
+    version_files = _version_files(found)  # before the notes are gathered: it notes what it leaves out
     changelog, changelog_notes = _find_changelog(root)
+    from releasekit import workflowfiles
+
+    workflows, workflow_notes = workflowfiles.find(root)
     file_notes = [message for _, message in sorted(found.notes, key=lambda item: item[0])]
     return Detection(
         repository=repository,
         default_branch=default_branch,
-        version_files=tuple(sorted(found.files, key=lambda f: (f.path, f.locator))),
+        version_files=version_files,
         changelog=changelog,
-        notes=(*git_notes, *file_notes, *changelog_notes),
+        notes=(*git_notes, *file_notes, *changelog_notes, *workflow_notes),
+        workflows=workflows,
+        version_source="tag" if found.tag_versioned else "files",
+        python_projects=tuple(sorted(found.python_projects)),
+        tags=_recent_tags(root),
     )
+
+
+def _recent_tags(root: Path) -> tuple[str, ...]:
+    """The tags, newest first by their date (an annotated tag's own, else its commit's); none outside git."""
+    try:
+        out = _git(root, "for-each-ref", "--sort=-creatordate", "--count=200", "--format=%(refname)", "refs/tags")
+    except _GitFailed:
+        return ()
+    return tuple(line.removeprefix("refs/tags/") for line in (out or "").splitlines() if line)
+
+
+def _version_files(found: _Findings) -> tuple[DetectedVersionFile, ...]:
+    """Sorted by (path, locator); one entry per place (a backend's file may also be found by the walk, as
+    maturin's Cargo.toml is); never a file a backend writes at build time (setuptools_scm's `version_file`)."""
+    kept: dict[tuple[str, str], DetectedVersionFile] = {}
+    # What a build backend reads wins over the walk's own guess at the same file: one regex per file (two
+    # spellings of one `__version__` line would both edit it), one entry per TOML/JSON key.
+    for vf in sorted(found.files, key=lambda f: f not in found.backend_files):
+        if vf.path in found.generated:
+            found.note(vf.path, "is written by the build backend from the git tag; not added")
+            continue
+        kept.setdefault((vf.path, "" if vf.kind == "regex" else vf.locator), vf)
+    return tuple(sorted(kept.values(), key=lambda f: (f.path, f.locator)))

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -35,6 +35,7 @@ class Journal:
     files: dict[str, str]  # path -> the full text the release writes
     started: str
     run_id: int | None = None
+    removed: list[str] = field(default_factory=list)  # paths the release commit deletes (news fragments)
     format: int = FORMAT
 
     @staticmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import semver
 
@@ -27,16 +28,27 @@ class ReleasePlan:
     workflow: str | None  # the workflow file the tag starts, e.g. release.yml
     publishes: tuple[str, ...]
     changelog_source: str  # where the changelog section comes from, for people
+    removed: tuple[str, ...] = ()  # files the release commit deletes: towncrier's consumed news fragments
+    version_source: str = ""  # how the version reaches the package when no file carries it (`source: tag`)
+    run: ReleaseRun | None = None  # the run a release follows (release_run); None: as `workflow` says, on the tag
+    unfollowed: str = ""  # an existing release workflow that is not followed, and why (release_unfollowed)
+    current: str = ""  # where the version counted from came from, when not simply the latest tag (current_note)
 
     def describe(self) -> str:
         """The whole plan as text, diffs included: what `--dry-run` prints."""
         out = [
             f"Plan: release {self.version} of {self.repository} (latest release: {self.previous_tag or 'none'})",
+            *([f"   {self.current}"] if self.current else []),
             "",
             f"1. Edit {len(self.changes)} files:",
         ]
+        if self.version_source:
+            out.append(f"   version: {self.version_source}")
         out += [f"   {c.path}: {c.reason} {c.old or '(new)'} -> {c.new}" for c in self.changes]
         out.append(f"   changelog: {self.changelog_source}")
+        if self.removed:
+            fragments = "news fragment" if len(self.removed) == 1 else "news fragments"
+            out.append(f"   remove {len(self.removed)} {fragments}: {', '.join(self.removed)}")
         out.append("")
         for change in self.changes:
             out.append(change.diff().rstrip("\n"))
@@ -46,23 +58,67 @@ class ReleasePlan:
             f"3. {'Signed' if self.sign else 'Annotated'} tag {self.tag} on that commit",
             f"4. Push {self.branch} and {self.tag} to origin in one atomic push",
         ]
-        if self.workflow:
+        if self.run is not None and self.run.existing:
+            if self.run.push == "branch":
+                started = f"the push of {self.branch} starts (event push, branch {self.branch}"
+            else:
+                started = f"the tag starts (event push, ref {self.tag}"
+            out.append(f"5. Follow the run of {self.run.file} that {started}; an existing workflow, not generated)")
+            out.append(
+                f"6. Show the GitHub release of {self.tag} if {self.run.file} makes one (what it publishes is up to it)"
+            )
+        elif self.workflow:
             out.append(f"5. Follow the run of {self.workflow} that the tag starts (event push, ref {self.tag})")
             out.append("6. Show the GitHub release it publishes:")
             out += [f"   - {p}" for p in self.publishes]
+        elif self.unfollowed:
+            out.append(f"5. Nothing to follow: {self.unfollowed}")
         else:
             out.append("5. No release workflow is declared (a workflow with a push.tags trigger): nothing to follow")
         return "\n".join(out) + "\n"
 
 
-def release_workflow(config: Config) -> str | None:
-    """The file of the workflow a release tag starts: the one built from the `release` template, else the first
-    workflow with a `push.tags` trigger."""
+@dataclass(frozen=True)
+class ReleaseRun:
+    """The workflow run a release follows."""
+
+    file: str  # the workflow's file name, e.g. release.yml
+    push: Literal["tag", "branch"]  # the push that starts it: the release tag's, or the default branch's
+    existing: bool  # listed in existing-workflows: releasekit does not generate it
+
+
+def release_run(config: Config) -> ReleaseRun | None:
+    """The run a release follows: the workflow built from the `release` template, else the existing workflow marked
+    `release: tag` or `release: branch`, else the first generated workflow with a `push.tags` trigger."""
     tagged = [(key, wf) for key, wf in config.workflows.items() if wf.triggers.push and wf.triggers.push.tags]
     for key, wf in tagged:
         if wf.template_name(key) == "release":
-            return wf.file_name(key)
-    return tagged[0][1].file_name(tagged[0][0]) if tagged else None
+            return ReleaseRun(wf.file_name(key), "tag", existing=False)
+    for existing in config.existing_workflows:
+        if existing.release in ("tag", "branch"):
+            return ReleaseRun(existing.file, "tag" if existing.release == "tag" else "branch", existing=True)
+    return ReleaseRun(tagged[0][1].file_name(tagged[0][0]), "tag", existing=False) if tagged else None
+
+
+def release_workflow(config: Config) -> str | None:
+    """The file of the workflow whose run a release follows (see `release_run`)."""
+    run = release_run(config)
+    return run.file if run else None
+
+
+def release_unfollowed(config: Config) -> str:
+    """When no run is followed but an existing workflow releases another way: which, and what starts it."""
+    if release_run(config) is not None:
+        return ""
+    for existing in config.existing_workflows:
+        if existing.release == "published":
+            return (
+                f"{existing.file} (an existing workflow) runs when the GitHub release of the tag is published; "
+                "publish it on GitHub after the push"
+            )
+        if existing.release == "dispatch":
+            return f"{existing.file} (an existing workflow) is run by hand with the version; run it after the push"
+    return ""
 
 
 def full_release_key(config: Config) -> str | None:
@@ -94,6 +150,9 @@ def publishes(config: Config, version: semver.Version, index_override: str | Non
         else:
             where = "PyPI by trusted publishing" if python.index == "pypi" else python.index
         out.append(f"Python sdist and wheel of {python.path} at {format_version(version, 'pep440')}, to {where}")
+    run = release_run(config)
+    if run is not None and run.existing:
+        return (f"what {run.file} publishes (an existing workflow: releasekit does not generate it)",)
     key = next((k for k, wf in config.workflows.items() if wf.file_name(k) == release_workflow(config)), None)
     builds = key is not None and bool(config.workflows[key].steps.get("build"))
     if builds:
@@ -113,28 +172,48 @@ def changelog_change(
     previous: str | None,
     today: str,
     subjects: Sequence[str],
-) -> tuple[FileChange | None, str]:
-    """The changelog edit: the Unreleased section promoted, or (when it is empty) one written from the commits."""
-    from releasekit import changelog
+) -> tuple[FileChange | None, str, tuple[str, ...]]:
+    """The changelog edit, what it is for people, and the files it removes: towncrier's build when the project
+    configures towncrier to write `versioning.changelog`; else the Unreleased section promoted, or (when it is
+    empty) a section written from the commits since the last tag. With no tag, nothing is written from commits:
+    that would be the whole history."""
+    from releasekit import changelog, towncrier
 
     name = config.versioning.changelog
     if not name:
-        return None, "none configured (versioning.changelog)"
+        return None, "none configured (versioning.changelog)", ()
     path = root / name
     before = path.read_text(encoding="utf-8") if path.is_file() else ""
     repository = config.project.repository
-    if changelog.unreleased_entries(before):
-        after = changelog.promote(before, str(version), today, tag=tag, previous_tag=previous, repository=repository)
-        source = f"{name}: the Unreleased section becomes [{version}] - {today}"
-    else:
-        body = changelog.from_commits(subjects) if subjects else "No changes recorded.\n"
-        after = changelog.write_section(
-            before, str(version), today, body, tag=tag, previous_tag=previous, repository=repository
+    tool = towncrier.find(root)
+    if tool is not None and tool.filename == name:
+        built = towncrier.build(root, tool, str(version), today)
+        fragments = "news fragment" if built.fragments == 1 else "news fragments"
+        source = f"{name}: compiled by towncrier from {built.fragments} {fragments} in {tool.directory}/"
+        line = changelog.line_of(built.after, str(version), path=name)
+        change = FileChange(
+            path=name, before=before, after=built.after, old="", new=str(version), line=line, reason="changelog section"
         )
-        since = previous or "the first commit"
-        source = f"{name}: [{version}] - {today} written from {len(subjects)} commit subjects since {since}"
-    line = next((i for i, text in enumerate(after.splitlines(), 1) if text.startswith(f"## [{version}]")), 1)
+        return change, source, built.removed
+    if previous is None and changelog.unreleased_entries(before, path=name) is None:
+        has = "is empty" if path.is_file() else "does not exist"
+        source = (
+            f"{name}: not written: there is no earlier release tag and {name}'s Unreleased section {has}, and "
+            f"releasekit does not write the whole history ({len(subjects)} commits) into it; list the changes "
+            "under an Unreleased section to have them released"
+        )
+        if not path.is_file():
+            source = (
+                f"{name}: not written: it does not exist and there is no earlier release tag (releasekit does not "
+                f"write the whole history, {len(subjects)} commits); create it with an Unreleased section listing "
+                "the changes to have one"
+            )
+        return None, source, ()
+    after, source = changelog.update(
+        before, str(version), today, subjects, tag=tag, previous_tag=previous, repository=repository, path=name
+    )
+    line = changelog.line_of(after, str(version), path=name)
     change = FileChange(
         path=name, before=before, after=after, old="", new=str(version), line=line, reason="changelog section"
     )
-    return change, source
+    return change, source, ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import posixpath
 import re
 import sys
 from bisect import bisect_left
@@ -15,6 +16,8 @@ from typing import Any, Literal
 
 import semver
 import yaml
+from packaging.version import InvalidVersion
+from packaging.version import Version as Pep440Version
 
 from releasekit.config.model import VersionFile
 from releasekit.errors import ReleasekitError
@@ -265,6 +268,10 @@ def plan_bumps(root: Path, files: Sequence[VersionFile], version: semver.Version
             name = PurePosixPath(vf.path).name
             if kind == "toml" and key == "package.version" and name == "Cargo.toml":
                 planned.append(_cargo_lock_change(root, vf.path, document, new, text_of))
+            if kind == "toml" and key == "workspace.package.version" and name == "Cargo.toml":
+                planned.append(_cargo_workspace_lock_change(root, vf.path, document, new, text_of))
+            if kind == "toml" and key in _PYPROJECT_VERSION and name == "pyproject.toml":
+                planned.append(_uv_lock_change(root, vf.path, document, new, text_of))
             if kind == "json" and key == "version" and name == "package.json":
                 planned.extend(_npm_lock_changes(root, vf.path, new, text_of))
         for change in planned:
@@ -301,9 +308,7 @@ def _cargo_lock_change(
     found, crate = document.get(("package", "name"))
     if not found or not isinstance(crate, str):
         return None
-    parts = PurePosixPath(manifest).parent.parts
-    nearest = ("/".join((*parts[:depth], "Cargo.lock")) for depth in range(len(parts), -1, -1))
-    lock = next((candidate for candidate in nearest if (root / candidate).is_file()), None)
+    lock = _nearest(root, manifest, "Cargo.lock")
     if lock is None:
         return None
     lock_document = _Document("toml", lock, text_of(lock))
@@ -318,6 +323,120 @@ def _cargo_lock_change(
     if len(entries) != 1:
         return None
     return _change(lock_document, [("package", entries[0], "version")], new, f"Cargo.lock entry for crate {crate!r}")
+
+
+def _nearest(root: Path, manifest: str, name: str) -> str | None:
+    """The lock file `name` beside the manifest or in the nearest directory above it (a workspace keeps one)."""
+    parts = PurePosixPath(manifest).parent.parts
+    nearest = ("/".join((*parts[:depth], name)) for depth in range(len(parts), -1, -1))
+    return next((candidate for candidate in nearest if (root / candidate).is_file()), None)
+
+
+def _cargo_workspace_lock_change(
+    root: Path, manifest: str, document: _Document, new: str, text_of: Callable[[str], str]
+) -> FileChange | None:
+    """The Cargo.lock entries of the workspace's crates whose version is the workspace's (`version.workspace =
+    true`): the ones the bump of `workspace.package.version` changes. A crate with a version of its own keeps it."""
+    _, old = document.get(("workspace", "package", "version"))
+    lock = _nearest(root, manifest, "Cargo.lock")
+    if not isinstance(old, str) or lock is None:
+        return None
+    crates = sorted(_inheriting_crates(root, manifest, document, text_of))
+    lock_document = _Document("toml", lock, text_of(lock))
+    _, packages = lock_document.get(("package",))
+    paths: list[KeyPath] = []
+    for crate in crates:
+        # As for a single crate: the workspace's own entry is the one without a `source`.
+        entries = [
+            index
+            for index, entry in enumerate(packages if isinstance(packages, list) else [])
+            if isinstance(entry, dict) and entry.get("name") == crate and "source" not in entry
+        ]
+        if len(entries) == 1 and packages[entries[0]].get("version") == old:
+            paths.append(("package", entries[0], "version"))
+    if not paths:
+        return None
+    names = ", ".join(repr(packages[path[1]]["name"]) for path in paths)
+    return _change(lock_document, paths, new, f"Cargo.lock entries for workspace crates {names}")
+
+
+def _inheriting_crates(root: Path, manifest: str, document: _Document, text_of: Callable[[str], str]) -> set[str]:
+    """The names of the workspace's crates (the root package and `workspace.members`, less `workspace.exclude`)
+    whose `package.version` is `{ workspace = true }`."""
+    base = PurePosixPath(manifest).parent
+    _, members = document.get(("workspace", "members"))
+    _, excluded = document.get(("workspace", "exclude"))
+    skip = (
+        {(base / item).as_posix() for item in excluded if isinstance(item, str)}
+        if isinstance(excluded, list)
+        else set()
+    )
+    manifests = {manifest: document.data}
+    for pattern in members if isinstance(members, list) else []:
+        if not isinstance(pattern, str):
+            continue
+        for directory in sorted((root / base).glob(pattern)):
+            relative = directory.relative_to(root).as_posix()
+            member = f"{relative}/Cargo.toml"
+            if relative not in skip and (root / member).is_file() and member not in manifests:
+                manifests[member] = _load("toml", member, text_of(member))
+    crates = set()
+    for data in manifests.values():
+        package = data.get("package") if isinstance(data, dict) else None
+        if (
+            isinstance(package, dict)
+            and isinstance(package.get("name"), str)
+            and package.get("version") == {"workspace": True}
+        ):
+            crates.add(package["name"])
+    return crates
+
+
+# Where pyproject.toml gives a static version that uv records in uv.lock (`[project]`; Poetry 1's own table).
+_PYPROJECT_VERSION = ("project.version", "tool.poetry.version")
+
+
+def _uv_lock_change(
+    root: Path, manifest: str, document: _Document, new: str, text_of: Callable[[str], str]
+) -> FileChange | None:
+    """The project's own entry in uv.lock: the `[[package]]` of its (normalized) name whose source is the
+    project's directory (`{ editable = "." }`, `{ virtual = "." }`, or a workspace member's path). uv writes the
+    version normalized (`8.5.0.dev` as `8.5.0.dev0`), and none for a dynamic version (then nothing changes).
+    poetry.lock and pdm.lock list only the dependencies, never the project itself: they have nothing to follow."""
+    key = ("project", "name") if document.get(("project", "name"))[0] else ("tool", "poetry", "name")
+    _, project = document.get(key)
+    lock = _nearest(root, manifest, "uv.lock")
+    if not isinstance(project, str) or lock is None:
+        return None
+    wanted = _normalized_name(project)
+    directory = PurePosixPath(manifest).parent
+    lock_dir = PurePosixPath(lock).parent
+    lock_document = _Document("toml", lock, text_of(lock))
+    _, packages = lock_document.get(("package",))
+    entries = []
+    for index, entry in enumerate(packages if isinstance(packages, list) else []):
+        if not isinstance(entry, dict) or _normalized_name(str(entry.get("name"))) != wanted:
+            continue
+        source = entry.get("source")
+        local = [source.get(kind) for kind in ("editable", "virtual")] if isinstance(source, dict) else []
+        if any(isinstance(p, str) and posixpath.normpath((lock_dir / p).as_posix()) == str(directory) for p in local):
+            entries.append(index)
+    if len(entries) != 1 or not isinstance(packages[entries[0]].get("version"), str):
+        return None
+    return _change(lock_document, [("package", entries[0], "version")], _pep440(new), f"uv.lock entry for {project!r}")
+
+
+def _normalized_name(name: str) -> str:
+    """A Python distribution name as uv and pip compare them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pep440(text: str) -> str:
+    """The version as Python packaging tools write it (`1.4.0-rc.1` -> `1.4.0rc1`); as given if not PEP 440."""
+    try:
+        return str(Pep440Version(text))
+    except InvalidVersion:
+        return text
 
 
 def _npm_lock_changes(root: Path, manifest: str, new: str, text_of: Callable[[str], str]) -> list[FileChange | None]:

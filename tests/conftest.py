@@ -115,6 +115,28 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+# -- the slow files start first: with a worker per core, the end-to-end scenes do not end up last on one worker ------
+
+_SLOW_FIRST = (
+    "test_demo.py",
+    "test_release.py",
+    "test_release_full.py",
+    "test_publish.py",
+    "test_preflight.py",
+    "test_backend_index.py",
+    "test_sandbox_cli.py",
+    "test_leaks.py",
+    "test_nox.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding end-to-end scenes first, the rest in their order (`nox -s tests` hands files to workers in
+    this order: `--dist loadfile --no-loadscope-reorder`)."""
+    rank = {name: n for n, name in enumerate(_SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 # -- the sandbox tells the truth: every response it gives in this suite is checked against GitHub's description --
 
 _CONTRACT_TOTALS = {"checked": 0, "tests": 0}

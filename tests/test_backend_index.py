@@ -96,7 +96,7 @@ def test_project_metadata(tmp_path: Path) -> None:
         ("[project\n", "not valid TOML"),
         ("[tool.x]\na = 1\n", "no [project] table"),
         ('[project]\nversion = "1.0"\n', "has no `name`"),
-        ('[project]\nname = "a"\ndynamic = ["version"]\n', "needs a static `project.version`"),
+        ('[project]\nname = "a"\ndynamic = ["version"]\n', "set `versioning.source: tag`"),
         ('[project]\nname = "a"\n', "has no `version`"),
     ],
 )

@@ -218,7 +218,9 @@ def test_dynamic_version_is_skipped_with_a_note(tmp_path: Path) -> None:
     )
     detection = detect(tmp_path)
     assert detection.version_files == ()
-    assert "pyproject.toml: version is dynamic (set by the build backend); not added" in detection.notes
+    [note] = notes_about(detection, "pyproject.toml")
+    assert note.startswith("pyproject.toml: version is dynamic and releasekit cannot tell where hatchling takes it ")
+    assert "x/__about__.py is missing or cannot be read" in note and note.endswith("or set versioning.source: tag")
 
 
 def test_poetry_version(tmp_path: Path) -> None:
@@ -243,7 +245,8 @@ def test_poetry_version(tmp_path: Path) -> None:
         DetectedVersionFile("b/pyproject.toml", "toml", "tool.poetry.version", "pep440", "2.0.0rc1"),
     )
     assert notes_about(detection, "c/pyproject.toml") == [
-        "c/pyproject.toml: tool.poetry.version is managed by poetry-dynamic-versioning; not added"
+        "c/pyproject.toml: version from git tags (poetry-dynamic-versioning: [tool.poetry-dynamic-versioning] "
+        "enable = true): releases are the tags; nothing to edit"
     ]
     assert notes_about(detection, "d/pyproject.toml") == [
         "d/pyproject.toml: no project.version or tool.poetry.version; not added"

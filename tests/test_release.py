@@ -400,6 +400,6 @@ def test_failed_release_run_names_the_failed_job(scene: Scene) -> None:
     proc = scene.main("release", "1.4.0", *FAST, *POLL)
     assert proc.returncode == 1
     assert "The release workflow failed (failure)" in proc.stdout
-    assert "  build [ubuntu]: failure  http" in proc.stdout
+    assert "  build [ubuntu]: failure (simulated)  http" in proc.stdout
     assert re.search(r"    step \d+ '.+': failure  http\S+/job/\d+#step:\d+:1", proc.stdout), proc.stdout
     assert "releasekit release --resume" in proc.stdout

@@ -305,7 +305,7 @@ def test_a_failed_job_is_named_with_its_step_and_rerun_failed_reruns_only_it(
     )
     failed = cli("release-full", "1.3.2", *WATCH)
     assert failed.returncode == 1
-    assert "build (windows-pc) [windows-pc]: failure  http" in failed.stdout
+    assert "build (windows-pc) [windows-pc]: failure (simulated)  http" in failed.stdout
     assert "step " in failed.stdout and "'Build the desktop installers': failure" in failed.stdout
     assert "#step:" in failed.stdout
     assert "releasekit watch" in failed.stdout and "--rerun-failed" in failed.stdout

@@ -3,11 +3,12 @@ dispatch inputs read from a workflow file and checked."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
 
-from releasekit.backends.records import AssetInfo, JobInfo, ReleaseInfo, RunInfo, StepInfo
+from releasekit.backends.records import SIMULATED_STEP, AssetInfo, JobInfo, ReleaseInfo, RunInfo, StepInfo
 from releasekit.steps.dispatch import (
     DispatchError,
     DispatchPlan,
@@ -82,6 +83,38 @@ def test_one_line_per_change_elsewhere() -> None:
         "    build (imac) [imac]: in_progress",
         "  run 1 Release Full 1.4.0 [abc] (attempt 2): in_progress  https://x/runs/1",
     ]
+
+
+def _simulated(name: str, status: str, conclusion: str | None = None) -> JobInfo:
+    steps = (StepInfo(1, "Set up job", "completed", conclusion), StepInfo(2, SIMULATED_STEP, "completed", "skipped"))
+    return dataclasses.replace(_job(name, status, conclusion, steps=steps), id=3)
+
+
+def test_a_job_the_sandbox_only_simulated_is_marked_wherever_it_is_shown() -> None:
+    out = io.StringIO()
+    display = display_for(out, MACHINES)
+    real = _job("GitHub release", "completed", "success")
+    display.update(_run(), [_simulated("build", "in_progress"), real])
+    display.update(_run(), [_simulated("build", "completed", "success"), real])
+    assert out.getvalue().splitlines()[1:] == [
+        "    build [ubuntu]: in_progress (simulated)",
+        "    GitHub release [ubuntu]: success in 12m05s",
+        "    build [ubuntu]: success (simulated) in 12m05s",
+    ]
+    terminal = Terminal()
+    display_for(terminal, MACHINES).update(_run(), [_simulated("build", "completed", "success")])
+    assert "success (simulated)" in terminal.getvalue()
+    done = _run("completed", "success")
+    lines = summary(done, [_simulated("build", "completed", "success"), real], None, MACHINES)
+    assert lines[1:] == [
+        "  job             machine  result               took",
+        "  build           ubuntu   success (simulated)  12m05s",
+        "  GitHub release  ubuntu   success              12m05s",
+        "  simulated by the sandbox, no command ran: build",
+    ]
+    assert summary(done, [real], None, MACHINES)[-1] == "  GitHub release  ubuntu   success  12m05s"
+    lines = failure(_run("completed", "failure"), [_simulated("build", "completed", "failure")], MACHINES)
+    assert lines[1] == "  build [ubuntu]: failure (simulated)  https://x/runs/1/job/2"
 
 
 def test_machines_come_from_runner_labels() -> None:

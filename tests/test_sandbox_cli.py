@@ -123,21 +123,34 @@ def test_start_push_a_tag_watch_the_run_and_stop(start: object, tmp_path: Path) 
     git(project, "init", "-q", "-b", "main")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "fluxion 1.3.2")
-    hub: Running = start("--job-seconds", "0.2", "--queue-seconds", "0.05", cwd=project)  # type: ignore[operator]
+    hub: Running = start(  # type: ignore[operator]
+        "--job-seconds", "0.2", "--queue-seconds", "0.05", "--no-build-isolation", cwd=project
+    )
+    # The banner says what is simulated and what runs for real.
+    assert any(line.startswith("Jobs are simulated unless told otherwise") for line in hub.lines)
+    assert any("releasekit publish" in line and "--skip-index --no-build-isolation" in line for line in hub.lines)
     assert hub.exports["GITHUB_API_URL"].startswith("http://127.0.0.1:")
     assert hub.exports["GITHUB_TOKEN"].startswith("rks_")
     remote = hub.remotes["fluxion-app/fluxion"]  # project.repository from releasekit.yaml
     git(project, "remote", "add", "sandbox", remote)
-    git(project, "tag", "-a", "v1.3.3", "-m", "v1.3.3")
-    git(project, "push", "-q", "sandbox", "v1.3.3")
+    git(project, "tag", "-a", "v1.3.2", "-m", "v1.3.2")  # the version its files carry, as `release` tags it
+    git(project, "push", "-q", "sandbox", "v1.3.2")
     runs = hub.get("/repos/fluxion-app/fluxion/actions/runs")
     assert runs["total_count"] == 1
     listed = runs["workflow_runs"]
     assert isinstance(listed, list)
     [run] = listed
-    assert (run["path"], run["event"], run["head_branch"]) == (".github/workflows/release.yml", "push", "v1.3.3")
-    states = [hub.next_line() for _ in range(3)]
-    assert [line.rsplit(": ", 1)[1] for line in states] == ["queued", "in_progress", "success"]
+    assert (run["path"], run["event"], run["head_branch"]) == (".github/workflows/release.yml", "push", "v1.3.2")
+    states = [hub.next_line(timeout=60) for _ in range(3)]
+    assert [re.findall(r"\): (\w+)", line)[0] for line in states] == ["queued", "in_progress", "success"]
+    # The generated release.yml's build and index jobs are simulated and say so; its publish job ran the real
+    # `releasekit publish` with the run's token, so the rehearsal ends with a published release.
+    assert states[-1].endswith("(simulated: build, upload to pypi; real: GitHub release)")
+    release = hub.get("/repos/fluxion-app/fluxion/releases/tags/v1.3.2")
+    assert release["draft"] is False
+    assets = release["assets"]
+    assert isinstance(assets, list)
+    assert {"SHA256SUMS", "fluxion_voice-1.3.2.tar.gz"} <= {a["name"] for a in assets}
     hub.proc.send_signal(signal.SIGTERM)
     assert hub.proc.wait(timeout=15) == 0
     assert hub.rest().strip().endswith("releasekit sandbox: stopped.")
@@ -150,6 +163,14 @@ def test_start_push_a_tag_watch_the_run_and_stop(start: object, tmp_path: Path) 
 def test_index_takes_twine_uploads_with_its_token_only(start: object, tmp_path: Path) -> None:
     project = make_project(tmp_path / "demo")
     hub: Running = start("--repo", f"acme/demo={project}", "--index", cwd=tmp_path)  # type: ignore[operator]
+    # The seeding counts as a push of main, which the project's CI runs on; the rehearsed publish uploads to the
+    # sandbox's own index, so it does not skip the index.
+    assert "Seeding counts as a push of the default branch: 1 run(s) started for its head commit." in hub.lines
+    [publish] = [line for line in hub.lines if "-m releasekit publish" in line]
+    assert "--skip-index" not in publish
+    ci = hub.get("/repos/acme/demo/actions/runs")["workflow_runs"]
+    assert isinstance(ci, list)
+    assert [(r["name"], r["event"], r["head_branch"]) for r in ci] == [("CI", "push", "main")]
     dist = tmp_path / "dist"
     dist.mkdir()
     package = tmp_path / "pkg"

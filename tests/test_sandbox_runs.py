@@ -10,6 +10,8 @@ from conftest import git
 from github import GithubException
 from sandbox_scene import FULL, api, git_output, host, make_project, push
 
+from releasekit.backends.records import SIMULATED_STEP, job_record
+from releasekit.commands.sandbox import run_line
 from releasekit.sandbox.app import Sandbox
 from releasekit.sandbox.state import Run
 
@@ -57,8 +59,14 @@ def test_a_tag_push_starts_the_release_workflow_and_it_progresses(scene: tuple[S
     assert [j.name for j in jobs] == ["build", "publish"]
     build, publish = jobs
     assert publish.started_at >= build.completed_at  # `needs:` orders the jobs
-    assert [s.name for s in publish.steps] == ["Set up job", "Publish the GitHub release", "Complete job"]
-    assert all(s.conclusion == "success" for s in publish.steps)
+    # No script and no command: the sandbox only simulates the job, and its steps say so.
+    assert [s.name for s in publish.steps] == [
+        "Set up job",
+        "Publish the GitHub release",
+        "Complete job",
+        SIMULATED_STEP,
+    ]
+    assert [s.conclusion for s in publish.steps] == ["success", "success", "success", "skipped"]
 
 
 def test_branch_and_path_filters_decide_which_pushes_run(scene: tuple[Sandbox, Path]) -> None:
@@ -372,3 +380,131 @@ def test_state_survives_a_restart_in_the_same_directory(tmp_path: Path) -> None:
 
 def test_full_release_workflow_from_the_scene_declares_its_inputs() -> None:
     assert "correlation_id" in FULL
+
+
+# The publish step of a releasekit-generated release.yml (templates/_release.j2), in a workflow of its shape.
+GENERATED_RELEASE = """\
+name: Release
+on:
+  push:
+    tags: ["v*"]
+  workflow_dispatch:
+jobs:
+  build:
+    runs-on: ubuntu-24.04
+    steps:
+      - run: python -m build
+  github-release:
+    name: GitHub release
+    needs: [build]
+    runs-on: ubuntu-24.04
+    steps:
+      - name: Publish the GitHub release
+        env:
+          TAG: "${{ github.ref_name }}"
+        run: |
+          python -m pip install "releasekit==0.1.0"
+          releasekit publish "$TAG" --dist dist/
+"""
+
+
+def test_simulated_jobs_say_so_in_the_jobs_and_check_runs_and_real_ones_do_not(
+    sandbox_factory: object, tmp_path: Path
+) -> None:
+    hub: Sandbox = sandbox_factory()  # type: ignore[operator]
+    root = make_project(tmp_path / "demo")
+    host(hub, root)
+    hub.script(workflow="release.yml", job="build", command="true")
+    git(root, "tag", "-a", "v1.1.0", "-m", "v1.1.0")
+    push(root, "v1.1.0")
+    [run] = finished(hub)
+    listed = api(hub, "GET", f"/repos/acme/demo/actions/runs/{run.id}/jobs").json()["jobs"]
+    jobs = {j["name"]: job_record(j) for j in listed}
+    assert (jobs["build"].simulated, jobs["publish"].simulated) == (False, True)
+    checks = api(hub, "GET", "/repos/acme/demo/commits/v1.1.0/check-runs").json()["check_runs"]
+    outputs = {c["name"]: c["output"] for c in checks}
+    assert outputs["build"]["title"] is None
+    assert outputs["publish"]["title"] == "Simulated by the sandbox"
+    assert outputs["publish"]["summary"] == (
+        "No command ran: the sandbox set this job's result (success, by the sandbox's default)."
+    )
+    assert run_line(run).endswith("(push v1.1.0): success  (simulated: publish; real: build)")
+
+
+def test_a_scripted_outcome_is_still_a_simulation_and_says_who_decided(scene: tuple[Sandbox, Path]) -> None:
+    hub, root = scene
+    hub.script(workflow="release.yml", conclusion="failure")
+    git(root, "tag", "-a", "v1.1.0", "-m", "v1.1.0")
+    push(root, "v1.1.0")
+    [run] = finished(hub)
+    checks = api(hub, "GET", "/repos/acme/demo/commits/v1.1.0/check-runs").json()["check_runs"]
+    summaries = {c["name"]: (c["conclusion"], c["output"]["summary"]) for c in checks}
+    assert summaries["build"][0] == "failure" and summaries["build"][1].endswith("(failure, by a script).")
+    assert summaries["publish"][0] == "skipped"  # its `needs:` failed
+    assert run_line(run).endswith("(push v1.1.0): failure  (simulated: every job)")
+
+
+def test_a_generated_release_workflow_runs_the_publish_command_for_real_on_a_tag_push(
+    sandbox_factory: object, tmp_path: Path
+) -> None:
+    published = tmp_path / "published.txt"
+    command = f'printf "%s %s %.8s" "$GITHUB_REF_NAME" "$GITHUB_REF_TYPE" "$GITHUB_TOKEN" > "{published}"'
+    hub: Sandbox = sandbox_factory(publish_command=command)  # type: ignore[operator]
+    root = make_project(tmp_path / "demo", extra={".github/workflows/release.yml": GENERATED_RELEASE})
+    host(hub, root)
+    git(root, "tag", "-a", "v1.1.0", "-m", "v1.1.0")
+    push(root, "v1.1.0")
+    [run] = finished(hub)
+    by_name = {job.name: job for job in run.jobs}
+    assert (by_name["build"].command, by_name["GitHub release"].command) == (None, command)
+    assert run.conclusion == "success"
+    assert published.read_text().split() == ["v1.1.0", "tag", "rks_job_"]  # the run's own token
+    assert run_line(run).endswith("(simulated: build; real: GitHub release)")
+
+
+def test_a_script_a_dispatch_or_a_hand_written_step_keeps_the_publish_job_simulated(
+    sandbox_factory: object, tmp_path: Path
+) -> None:
+    hub: Sandbox = sandbox_factory(publish_command="false")  # type: ignore[operator]
+    root = make_project(tmp_path / "demo", extra={".github/workflows/release.yml": GENERATED_RELEASE})
+    host(hub, root)
+    hub.script(workflow="release.yml", job="GitHub release", conclusion="failure", times=1)
+    git(root, "tag", "-a", "v1.1.0", "-m", "v1.1.0")
+    push(root, "v1.1.0")
+    [run] = finished(hub)
+    assert [(j.name, j.command, j.conclusion) for j in run.jobs] == [
+        ("build", None, "success"),
+        ("GitHub release", None, "failure"),
+    ]
+    # A dispatched run (a full release attaching what its other jobs built) is not the tag push's publish.
+    answer = api(
+        hub,
+        "POST",
+        "/repos/acme/demo/actions/workflows/release.yml/dispatches",
+        json={"ref": "v1.1.0", "return_run_details": True},
+    )
+    dispatched = hub.state.runs[answer.json()["workflow_run_id"]]
+    assert [j.command for j in dispatched.jobs] == [None, None]
+    # Only the generated publish step counts: the scene's other release workflow (`releasekit publish
+    # "$GITHUB_REF_NAME"`, hand-written) stays simulated.
+    other = make_project(tmp_path / "other")
+    host(hub, other, "acme/other")
+    git(other, "tag", "-a", "v1.1.0", "-m", "v1.1.0")
+    push(other, "v1.1.0")
+    [run] = hub.wait_for(lambda: [r for r in hub.runs("acme/other") if r.status == "completed"] or None)
+    assert [j.command for j in run.jobs] == [None, None]
+
+
+def test_seeding_counts_as_a_push_of_the_default_branch(sandbox_factory: object, tmp_path: Path) -> None:
+    hub: Sandbox = sandbox_factory()  # type: ignore[operator]
+    root = make_project(tmp_path / "demo")
+    hub.create_repo("acme/demo", seed=root, push=True)
+    runs = hub.runs("acme/demo")
+    assert [(r.name, r.event, r.head_branch, r.head_sha) for r in runs] == [
+        ("CI", "push", "main", git_output(root, "rev-parse", "HEAD"))
+    ]  # the branch's CI only: tags that came with the seed start nothing
+    finished(hub)
+    checks = api(hub, "GET", "/repos/acme/demo/commits/main/check-runs").json()
+    assert checks["total_count"] == 4 and {c["conclusion"] for c in checks["check_runs"]} == {"success"}
+    hub.create_repo("acme/quiet", seed=root)  # the library's default: a seed alone is no push
+    assert hub.runs("acme/quiet") == []

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Literal
 
 import pytest
 import semver
 
+from releasekit.tagguess import guess_scheme, guess_tag_format
 from releasekit.version import (
     BUMP_WORDS,
+    Scheme,
     VersionError,
+    Written,
+    compare,
     format_version,
+    latest_development,
     latest_release,
+    parse_given,
     parse_version,
     parse_written,
     pep440,
     resolve_target,
     tag_for,
     version_from_tag,
+    written,
 )
 
 V = semver.Version.parse
@@ -241,3 +250,197 @@ def test_latest_release() -> None:
 def test_latest_release_breaks_ties_the_same_way_whatever_the_order() -> None:
     tags = ["v1.0.0+a", "v1.0.0+b", "v1.0.0"]
     assert latest_release(tags, "v{version}") == latest_release(reversed(tags), "v{version}")
+
+
+# --------------------------------------------------------------------------- PEP 440 and CalVer, as written
+
+DAY = datetime.date(2026, 12, 4)
+
+
+def W(text: str) -> Written:
+    version = written(text)
+    assert version is not None
+    return version
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "as_semver"),
+    [
+        ("26.2", "26.2", "26.2.0"),
+        ("2026.12.1", "2026.12.1", "2026.12.1"),
+        ("1.4.0rc1", "1.4.0rc1", "1.4.0-rc.1"),
+        ("1.4.0-RC1", "1.4.0rc1", "1.4.0-rc.1"),
+        ("8.5.0.dev", "8.5.0.dev0", "8.5.0-dev.0"),
+        ("26.3.dev0", "26.3.dev0", "26.3.0-dev.0"),
+        ("1.4.post1", "1.4.post1", "1.4.0-post.1"),
+    ],
+)
+def test_written_keeps_the_pep440_spelling(text: str, kept: str, as_semver: str) -> None:
+    version = W(text)
+    assert str(version) == kept
+    assert pep440(version) == kept
+    assert format_version(version, "pep440") == kept
+    assert format_version(version, "semver") == as_semver  # a semver file (Cargo.toml) needs three numbers
+    assert tag_for(version, "{version}") == kept  # pip releases 26.2, tagged 26.2, not 26.2.0
+
+
+@pytest.mark.parametrize("text", ["banana", "1!2.0", "1.2.3.4", ""])
+def test_written_refuses_what_semver_cannot_order(text: str) -> None:
+    assert written(text) is None
+
+
+def test_compare_uses_pep440_order_for_written_versions() -> None:
+    assert compare(W("26.2"), W("26.2.0")) == 0
+    assert compare(W("1.4.post1"), W("1.4")) == 1  # semver would put -post.1 below 1.4.0
+    assert compare(W("8.5.0.dev0"), V("8.4.2")) == 1
+    assert compare(W("8.5.0.dev0"), V("8.5.0")) == -1
+    assert compare(V("1.3.2+build.7"), V("1.3.2")) == 0  # semver, as always: build metadata does not count
+
+
+@pytest.mark.parametrize(
+    ("arg", "latest", "scheme", "expected"),
+    [
+        # PEP 440 short forms: as many numbers as the bump needs.
+        ("patch", "1.4", "pep440", "1.4.1"),
+        ("minor", "1.4", "pep440", "1.5"),
+        ("major", "1.4", "pep440", "2.0"),
+        ("minor", "1.4.2", "pep440", "1.5"),
+        ("prerelease", "1.4", "pep440", "1.4.1rc1"),
+        ("prerelease", "1.5rc1", "pep440", "1.5rc2"),
+        ("minor", "1.5rc2", "pep440", "1.5"),  # a bump finishes the release the prerelease leads to
+        ("patch", "8.5.0.dev0", "pep440", "8.5.0"),
+        ("prerelease", "8.5.0.dev0", "pep440", "8.5.0rc1"),
+        # CalVer, two-digit year counting the year's releases (pip): a new year starts YY.0.
+        ("minor", "26.2", "calver", "26.3"),
+        ("minor", "26.2.1", "calver", "26.3"),
+        ("patch", "26.2", "calver", "26.2.1"),
+        ("minor", "25.3", "calver", "26.0"),
+        # CalVer, four-digit year with the month: this month's first release, or the next within the month.
+        ("minor", "2026.11.3", "calver", "2026.12.0"),
+        ("minor", "2026.12.3", "calver", "2026.12.4"),
+        ("minor", "2025.12", "calver", "2026.12.0"),
+        ("patch", "2026.12.1", "calver", "2026.12.2"),
+        # Explicit versions as people write them.
+        ("26.3", "26.2", "calver", "26.3"),
+        ("2026.12.1", "2026.11.0", "calver", "2026.12.1"),
+        ("1.4.0rc1", "1.3", "pep440", "1.4.0rc1"),
+        ("1.4.0rc1", "1.3.2", "semver", "1.4.0rc1"),
+        ("8.5.0", "8.5.0.dev0", "semver", "8.5.0"),
+        # A semver project that spells prereleases the PEP 440 way keeps the spelling.
+        ("prerelease", "8.0.0rc1", "semver", "8.0.0rc2"),
+        ("patch", "8.0.0rc1", "semver", "8.0.0"),
+    ],
+)
+def test_resolve_target_by_scheme(arg: str, latest: str, scheme: Scheme, expected: str) -> None:
+    assert str(resolve_target(arg, W(latest), scheme=scheme, today=DAY)) == expected
+
+
+def test_resolve_target_keeps_semver_bumps_for_semver_versions() -> None:
+    version = resolve_target("patch", V("1.3.2"), scheme="semver", today=DAY)
+    assert type(version) is semver.Version and str(version) == "1.3.3"
+
+
+def test_calver_has_no_major() -> None:
+    with pytest.raises(VersionError, match=r"a calver version has no major: `minor` starts"):
+        resolve_target("major", W("26.2"), scheme="calver", today=DAY)
+
+
+def test_resolve_target_refuses_a_written_version_already_released() -> None:
+    with pytest.raises(VersionError) as caught:
+        resolve_target("26.2.0", W("26.2"), scheme="calver", tag_format="{version}", today=DAY)
+    assert str(caught.value) == (
+        "26.2.0 is already released as 26.2 (that tag exists); "
+        "give a higher version, e.g. 26.2.1 (patch) or 26.3 (minor)"
+    )
+
+
+def test_resolve_target_counts_from_the_files_of_an_untagged_repository() -> None:
+    # The files say 4.0.0 and nothing is tagged: `patch` is 4.0.1, and 4.0.0 itself may still be released.
+    assert str(resolve_target("patch", V("4.0.0"), tagged=False)) == "4.0.1"
+    assert str(resolve_target("4.0.0", V("4.0.0"), tagged=False)) == "4.0.0"
+    with pytest.raises(VersionError, match=r"^3\.9\.0 is below 4\.0\.0, the version the files hold \(no release tag"):
+        resolve_target("3.9.0", V("4.0.0"), tagged=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "scheme", "message"),
+    [
+        ("1.4", "semver", "did you mean 1.4.0?"),
+        ("1.2.3.4", "pep440", "is not a PEP 440 version with at most three numbers"),
+        ("banana", "calver", "is not a PEP 440 version"),
+    ],
+)
+def test_parse_given_refuses(text: str, scheme: Scheme, message: str) -> None:
+    with pytest.raises(VersionError, match=re.escape(message)):
+        parse_given(text, scheme)
+
+
+def test_pep440_labels_only_for_pep440_schemes() -> None:
+    assert str(resolve_target("minor", W("1.4"), "beta", scheme="pep440")) == "1.5b1"
+    with pytest.raises(VersionError, match="is not PEP 440's"):
+        resolve_target("minor", W("1.4"), "nightly", scheme="pep440")
+
+
+@pytest.mark.parametrize(
+    ("tag", "scheme", "expected"),
+    [
+        ("26.2", "calver", "26.2"),
+        ("26.2", "semver", None),
+        ("8.0.0rc1", "semver", "8.0.0rc1"),
+        ("9.2.0.dev0", "semver", "9.2.0.dev0"),
+        ("1.4.0RC1", "pep440", None),  # not PEP 440's normal form: not a tag releasekit made
+        ("3.x", "pep440", None),
+    ],
+)
+def test_version_from_tag_by_scheme(tag: str, scheme: Scheme, expected: str | None) -> None:
+    version = version_from_tag(tag, "{version}", scheme)
+    assert (None if version is None else str(version)) == expected
+
+
+def test_latest_release_skips_development_tags_and_orders_written_versions() -> None:
+    # pytest tags 9.2.0.dev0 where development starts: that is not a release.
+    assert latest_release(["9.2.0.dev0", "8.3.0", "8.3.0.dev0"], "{version}") == ("8.3.0", V("8.3.0"))
+    assert latest_development(["9.2.0.dev0", "8.3.0", "10.0.0.dev0", "10.0.0rc1"], "{version}") == (
+        "10.0.0.dev0",
+        W("10.0.0.dev0"),
+    )
+    assert latest_development(["8.3.0"], "{version}") is None
+    found = latest_release(["26.2", "26.1.1", "26.2.1", "3.x", "26.3.dev0"], "{version}", scheme="calver")
+    assert found is not None and found[0] == "26.2.1"
+
+
+@pytest.mark.parametrize(
+    ("tags", "tag_format", "scheme", "found"),
+    [
+        (["8.4.2", "8.4.1", "3.x"], "{version}", "semver", "found 2 version tags spelled like 8.4.2"),
+        (["v2.41.5", "v2.41.4"], "v{version}", "semver", "found 2 version tags spelled like v2.41.5"),
+        (
+            ["release-1.4", "release-1.3", "v0.1.0"],
+            "release-{version}",
+            "pep440",
+            "2 of the 3 latest version tags are spelled like release-1.4; others: v{version} (1)",
+        ),
+        (["26.2.1", "26.2", "26.1", "25.3"], "{version}", "calver", "found 4 version tags spelled like 26.2.1"),
+        (["2026.12.1", "2026.11.0"], "{version}", "calver", "found 2 version tags spelled like 2026.12.1"),
+        # Development tags are no releases, but they show the spelling.
+        (["9.2.0.dev0", "8.3.0"], "{version}", "semver", "found 2 version tags spelled like 9.2.0.dev0"),
+        (["nightly"], "v{version}", "semver", "no version tags yet: the first release is tagged v<version>"),
+    ],
+)
+def test_guess_tag_format(tags: list[str], tag_format: str, scheme: Scheme, found: str) -> None:
+    guess = guess_tag_format(tags, year=2026)
+    assert (guess.tag_format, guess.scheme, guess.found) == (tag_format, scheme, found)
+
+
+def test_guess_tag_format_without_tags_reads_the_files_version() -> None:
+    assert guess_tag_format([], "4.0.0", year=2026).scheme == "semver"
+    assert guess_tag_format([], "26.3.dev0", year=2026).scheme == "calver"
+    assert guess_tag_format([], "1.4", year=2026).scheme == "pep440"
+    assert guess_tag_format([], "4.0.0", year=2026).found.endswith("; the files hold 4.0.0")
+
+
+def test_guess_scheme_needs_recent_years_for_two_digit_calver() -> None:
+    assert guess_scheme([W("26.2"), W("25.3")], year=2026) == "calver"
+    assert guess_scheme([W("1.4"), W("1.3")], year=2026) == "pep440"
+    assert guess_scheme([W("20.1")], year=2026) == "pep440"  # not this year's: a version like any other
+    assert guess_scheme([V("24.1.0")], year=2026) == "semver"

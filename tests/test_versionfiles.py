@@ -301,6 +301,143 @@ def test_npm_shrinkwrap_and_lockfile_version_1(tmp_path: Path) -> None:
     )
 
 
+UV_LOCK = lines(
+    "version = 1",
+    "revision = 3",
+    'requires-python = ">=3.10"',
+    "",
+    "[[package]]",
+    'name = "click"',
+    'version = "0.9.0"',
+    'source = { registry = "https://pypi.org/simple" }',
+    "",
+    "[[package]]",
+    'name = "my-pkg"',
+    'version = "0.9.0"',
+    'source = { editable = "." }',
+    "dependencies = [",
+    '    { name = "click" },',
+    "]",
+    "",
+    "[package.metadata]",
+    'requires-dist = [{ name = "click", specifier = ">=0.9.0" }]',
+)
+
+
+def test_uv_lock_follows_the_projects_own_entry_and_nothing_else(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "My_Pkg"\nversion = "0.9.0"\n')
+    (tmp_path / "uv.lock").write_bytes(UV_LOCK.replace("\n", "\r\n").encode())  # byte for byte, CRLF kept
+    changes = plan_bumps(tmp_path, [VersionFile(path="pyproject.toml", toml="project.version")], V("1.0.0-rc.1"))
+    assert [(c.path, c.line, c.old, c.new, c.reason) for c in changes] == [
+        ("pyproject.toml", 3, "0.9.0", "1.0.0rc1", "toml project.version"),
+        ("uv.lock", 12, "0.9.0", "1.0.0rc1", "uv.lock entry for 'My_Pkg'"),  # uv's normalized form
+    ]
+    expected = UV_LOCK.replace('"my-pkg"\nversion = "0.9.0"', '"my-pkg"\nversion = "1.0.0rc1"')
+    assert changes[1].after == expected.replace("\n", "\r\n")
+
+
+def test_uv_lock_of_a_workspace_member_is_found_at_the_workspace_root(tmp_path: Path) -> None:
+    member = tmp_path / "packages" / "lib"
+    member.mkdir(parents=True)
+    (member / "pyproject.toml").write_text('[project]\nname = "my-pkg"\nversion = "0.9.0"\n')
+    # The root project has the same name's lookalike at "." : only the member's path is this project.
+    lock = UV_LOCK.replace('editable = "."', 'editable = "packages/lib"')
+    root_entry = '\n[[package]]\nname = "my-pkg"\nversion = "0.9.0"\nsource = { virtual = "." }\n'
+    (tmp_path / "uv.lock").write_text(lock + root_entry)
+    files = [VersionFile(path="packages/lib/pyproject.toml", toml="project.version")]
+    changes = plan_bumps(tmp_path, files, V("1.0.0"))
+    assert [(c.path, c.line) for c in changes] == [("packages/lib/pyproject.toml", 3), ("uv.lock", 12)]
+    assert changes[1].after == lock.replace('"my-pkg"\nversion = "0.9.0"', '"my-pkg"\nversion = "1.0.0"') + root_entry
+
+
+def test_uv_lock_without_a_version_for_the_project_and_poetry_and_pdm_locks_are_left_alone(tmp_path: Path) -> None:
+    # uv records no version for a project whose version is dynamic; poetry.lock and pdm.lock list only the
+    # dependencies, never the project itself, even one of the same version.
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "my-pkg"\nversion = "0.9.0"\n')
+    (tmp_path / "uv.lock").write_text(UV_LOCK.replace('version = "0.9.0"\nsource = { editable', "source = { editable"))
+    dependency = '[[package]]\nname = "click"\nversion = "0.9.0"\n'
+    (tmp_path / "poetry.lock").write_text(dependency)
+    (tmp_path / "pdm.lock").write_text(dependency)
+    changes = plan_bumps(tmp_path, [VersionFile(path="pyproject.toml", toml="project.version")], V("1.0.0"))
+    assert [c.path for c in changes] == ["pyproject.toml"]
+
+
+def test_pep440_normal_form_as_uv_writes_it() -> None:
+    assert versionfiles._pep440("8.5.0.dev") == "8.5.0.dev0"
+    assert versionfiles._pep440("1.4.0-rc.1") == "1.4.0rc1"
+    assert versionfiles._pep440("not-a-version") == "not-a-version"
+
+
+CARGO_WORKSPACE_LOCK = lines(
+    "version = 4",
+    "",
+    "[[package]]",
+    'name = "app"',
+    'version = "0.8.0"',
+    'source = "registry+https://github.com/rust-lang/crates.io-index"',
+    "",
+    "[[package]]",
+    'name = "app"',
+    'version = "0.9.0"',
+    "dependencies = [",
+    ' "app 0.8.0",',
+    ' "core",',
+    "]",
+    "",
+    "[[package]]",
+    'name = "core"',
+    'version = "0.9.0"',
+    "",
+    "[[package]]",
+    'name = "legacy"',
+    'version = "0.9.0"',
+    "",
+    "[[package]]",
+    'name = "own"',
+    'version = "0.9.0"',
+)
+
+
+def test_cargo_lock_follows_every_workspace_crate_that_inherits_the_version(tmp_path: Path) -> None:
+    (tmp_path / "Cargo.toml").write_text(
+        '[workspace]\nmembers = ["crates/*"]\nexclude = ["crates/legacy"]\n\n[workspace.package]\nversion = "0.9.0"\n'
+    )
+    for name, version in (("app", "version.workspace = true"), ("core", "version = { workspace = true }")):
+        (tmp_path / "crates" / name).mkdir(parents=True)
+        (tmp_path / "crates" / name / "Cargo.toml").write_text(f'[package]\nname = "{name}"\n{version}\n')
+    (tmp_path / "crates" / "own").mkdir()
+    (tmp_path / "crates" / "own" / "Cargo.toml").write_text('[package]\nname = "own"\nversion = "0.9.0"\n')
+    (tmp_path / "crates" / "legacy").mkdir()  # excluded from the workspace, though it inherits
+    (tmp_path / "crates" / "legacy" / "Cargo.toml").write_text('[package]\nname = "legacy"\nversion.workspace = true\n')
+    (tmp_path / "crates" / "docs").mkdir()  # matched by the glob, but no crate
+    (tmp_path / "Cargo.lock").write_text(CARGO_WORKSPACE_LOCK)
+    files = [VersionFile(path="Cargo.toml", toml="workspace.package.version")]
+    changes = plan_bumps(tmp_path, files, V("1.0.0"))
+    assert [(c.path, c.line, c.reason) for c in changes] == [
+        ("Cargo.toml", 6, "toml workspace.package.version"),
+        ("Cargo.lock", 10, "Cargo.lock entries for workspace crates 'app', 'core'"),
+    ]
+    assert changes[1].after == CARGO_WORKSPACE_LOCK.replace(
+        'name = "app"\nversion = "0.9.0"', 'name = "app"\nversion = "1.0.0"'
+    ).replace('name = "core"\nversion = "0.9.0"', 'name = "core"\nversion = "1.0.0"')
+
+
+def test_the_corpus_uv_lock_of_click_follows_its_version() -> None:
+    corpus = REPO.parent / "shared" / "corpus" / "pallets__click" / "head"
+    if not (corpus / "uv.lock").is_file():
+        pytest.skip(f"the corpus is not here ({corpus})")
+    changes = plan_bumps(corpus, [VersionFile(path="pyproject.toml", toml="project.version")], V("8.5.0"))
+    assert [(c.path, c.old, c.new) for c in changes] == [
+        ("pyproject.toml", "8.5.0.dev", "8.5.0"),
+        ("uv.lock", "8.5.0.dev0", "8.5.0"),
+    ]
+    diff = changes[1].diff().splitlines()
+    assert [line for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---")] == [
+        '-version = "8.5.0.dev0"',
+        '+version = "8.5.0"',
+    ]
+
+
 def test_a_file_named_twice_gets_both_edits(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nversion = "0.9.0"\n\n[tool.app]\nversion = "0.9.0"\n')
     files = [VersionFile(path="pyproject.toml", toml=key) for key in ("project.version", "tool.app.version")]

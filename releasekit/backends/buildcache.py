@@ -2,7 +2,8 @@
 
 The key is a SHA-256 of what a preflight build reads: every path, type, mode and byte of the tree handed to
 `python -m build` (git's export of HEAD, as the tar archive gives it, with the release's edits written over it),
-the directory built, the build options, and the interpreter and tools that build and check it. A tree that differs
+the directory built, the build options, the variables added to the build's environment (the pretend version of a
+project whose version is its git tag), and the interpreter and tools that build and check it. A tree that differs
 in one byte, name or mode has another key, so a build is only ever reused for the very same tree. File times are
 not in the key (git's export stamps every file with the commit's date): they decide neither whether a build
 succeeds nor what `twine check` says, so a commit that changes nothing in the tree (an empty commit, a revert)
@@ -114,11 +115,14 @@ def build_requires(pyproject: bytes | None) -> list[str]:
     return sorted(set(names))
 
 
-def build_key(tree: str, *, package: str, isolation: bool, tools: str) -> str:
-    """The cache key: the tree's digest, the directory built in it, the build options and the toolchain."""
+def build_key(tree: str, *, package: str, isolation: bool, tools: str, env: Mapping[str, str] | None = None) -> str:
+    """The cache key: the tree's digest, the directory built in it, the build options, the toolchain and the
+    variables added to the build's environment (a tag-versioned project's pretend version decides its version)."""
     h = sha256(f"releasekit-build\0{_FORMAT}\0".encode())
     for part in (tree, package, f"isolation={isolation}", tools):
         _field(h, part.encode())
+    for name, value in sorted((env or {}).items()):
+        _field(h, f"env:{name}={value}".encode())
     return str(h.hexdigest())
 
 

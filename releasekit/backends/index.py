@@ -57,6 +57,95 @@ class PackageError(ReleasekitError):
 
 def project_metadata(package_dir: Path) -> tuple[str, str]:
     """(name, version) from `[project]` in package_dir/pyproject.toml."""
+    project, pyproject = _project_table(package_dir)
+    version = project.get("version")
+    if not isinstance(version, str) or not version.strip():
+        dynamic = project.get("dynamic")
+        if isinstance(dynamic, list) and "version" in dynamic:
+            msg = (
+                f'{pyproject}: the version is dynamic (`dynamic = [..., "version"]`), so there is no static '
+                "`project.version` to compare: when the build backend takes it from the git tag, set "
+                "`versioning.source: tag` in releasekit.yaml (`releasekit init` finds this)"
+            )
+        else:
+            msg = f'{pyproject}: [project] has no `version`; add `version = "0.1.0"` (releasekit bumps it)'
+        raise PackageError(msg)
+    return str(project["name"]), version
+
+
+def project_name(package_dir: Path) -> str:
+    """`[project] name` from package_dir/pyproject.toml; the version may be dynamic."""
+    return str(_project_table(package_dir)[0]["name"])
+
+
+def declared_version(package_dir: Path) -> str | None:
+    """The static `project.version`, or None when the build backend sets it (`dynamic = ["version"]`)."""
+    project, _ = _project_table(package_dir)
+    dynamic = project.get("dynamic")
+    if isinstance(dynamic, list) and "version" in dynamic:
+        return None
+    return project_metadata(package_dir)[1]
+
+
+def version_mismatches(paths: Sequence[Path], wanted: str) -> list[str]:
+    """`name says X` for each built distribution whose metadata version is not `wanted` (compared as PEP 440, so
+    1.4.0-rc.1 and 1.4.0rc1 agree); [] when all say it."""
+    out = []
+    for path in paths:
+        found = built_version(path)
+        try:
+            same = Version(found) == Version(wanted)
+        except InvalidVersion:
+            same = found == wanted
+        if not same:
+            out.append(f"{path.name} says {found}")
+    return out
+
+
+# Where each tag-versioning build backend takes a version from instead of git: setuptools_scm (and hatch-vcs,
+# which uses it), pdm-backend's scm source, poetry-dynamic-versioning and uv-dynamic-versioning (dunamai). A
+# backend that knows none of them builds its own idea of the version, which the metadata check then catches.
+PRETEND_VERSION_VARS = (
+    "SETUPTOOLS_SCM_PRETEND_VERSION",
+    "PDM_BUILD_SCM_VERSION",
+    "POETRY_DYNAMIC_VERSIONING_BYPASS",
+    "UV_DYNAMIC_VERSIONING_BYPASS",
+)
+
+
+def pretend_version_env(version: str) -> dict[str, str]:
+    """The environment that makes a tag-versioned build produce `version` (PEP 440) from a tree without git."""
+    return dict.fromkeys(PRETEND_VERSION_VARS, version)
+
+
+def built_version(path: Path) -> str:
+    """The `Version:` of a wheel's METADATA or an sdist's PKG-INFO: what an index and pip will see."""
+    import tarfile
+    import zipfile
+    from email.parser import HeaderParser
+
+    try:
+        if path.name.endswith(".whl"):
+            with zipfile.ZipFile(path) as whl:
+                name = next((n for n in whl.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")), "")
+                text = whl.read(name).decode("utf-8") if name else ""
+        else:
+            with tarfile.open(path) as sdist:
+                member = next(
+                    (m for m in sdist.getmembers() if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO")), None
+                )
+                handle = sdist.extractfile(member) if member is not None else None
+                text = handle.read().decode("utf-8") if handle is not None else ""
+    except (OSError, KeyError, zipfile.BadZipFile, tarfile.TarError, UnicodeDecodeError) as exc:
+        raise PackageError(f"{path.name}: cannot read its metadata ({exc})") from None
+    version = HeaderParser().parsestr(text).get("Version") if text else None
+    if not version:
+        raise PackageError(f"{path.name}: no METADATA/PKG-INFO with a `Version:` in it; is it a distribution?")
+    return str(version).strip()
+
+
+def _project_table(package_dir: Path) -> tuple[dict[str, object], Path]:
+    """The `[project]` table of package_dir/pyproject.toml, with a `name`; and the file's path."""
     pyproject = package_dir / "pyproject.toml"
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
@@ -69,27 +158,17 @@ def project_metadata(package_dir: Path) -> tuple[str, str]:
         raise PackageError(f"{pyproject}: not valid TOML: {exc}") from None
     project = data.get("project")
     if not isinstance(project, dict):
-        msg = f"{pyproject}: no [project] table; releasekit needs `project.name` and a static `project.version`"
+        msg = f"{pyproject}: no [project] table; releasekit needs `project.name` and `project.version` (or dynamic)"
         raise PackageError(msg)
     name = project.get("name")
     if not isinstance(name, str) or not name.strip():
         raise PackageError(f'{pyproject}: [project] has no `name`; add `name = "your-package"`')
-    version = project.get("version")
-    if not isinstance(version, str) or not version.strip():
-        dynamic = project.get("dynamic")
-        if isinstance(dynamic, list) and "version" in dynamic:
-            msg = (
-                f'{pyproject}: the version is dynamic (`dynamic = [..., "version"]`); releasekit needs a static '
-                '`project.version`: write `version = "X.Y.Z"` in [project] and remove "version" from `dynamic`'
-            )
-        else:
-            msg = f'{pyproject}: [project] has no `version`; add `version = "0.1.0"` (releasekit bumps it)'
-        raise PackageError(msg)
-    return name, version
+    return project, pyproject
 
 
-def build(package_dir: Path, outdir: Path, *, isolation: bool = True) -> list[Path]:
-    """Build the sdist and the wheel into outdir; returns exactly the two files this build produced, sorted."""
+def build(package_dir: Path, outdir: Path, *, isolation: bool = True, env: dict[str, str] | None = None) -> list[Path]:
+    """Build the sdist and the wheel into outdir; returns exactly the two files this build produced, sorted.
+    `env` is added to the build's environment (the backend's hooks inherit it): `pretend_version_env`."""
     outdir.mkdir(parents=True, exist_ok=True)
     # Build into a scratch folder inside outdir, then move: files already in outdir (an older build, another
     # package) can neither be mistaken for this build's output nor hide that it wrote nothing.
@@ -97,7 +176,8 @@ def build(package_dir: Path, outdir: Path, *, isolation: bool = True) -> list[Pa
         args = ["build", "--sdist", "--wheel", "--outdir", scratch]
         if not isolation:
             args.append("--no-isolation")
-        proc = _python([*args, str(package_dir)], {"PIP_DISABLE_PIP_VERSION_CHECK": "1"}, timeout=1800)
+        extra = {"PIP_DISABLE_PIP_VERSION_CHECK": "1", **(env or {})}
+        proc = _python([*args, str(package_dir)], extra, timeout=1800)
         if proc.returncode != 0:
             hint = (
                 " (with isolation, build first installs the backend from the package index: a failure there is "

@@ -54,6 +54,9 @@ class RunInfo:
 
 # The conclusions of a job (or step) that did not succeed and that re-running the failed jobs runs again.
 FAILED_CONCLUSIONS = frozenset({"failure", "cancelled", "timed_out", "startup_failure"})
+# The step `releasekit sandbox` lists in a job it only simulates (no command ran: its result is the sandbox's, by
+# default success). A step name is free text on GitHub, so the marker fits GitHub's contract; the run view reads it.
+SIMULATED_STEP = "Simulated by the sandbox (no command ran)"
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,11 @@ class JobInfo:
     def failed_steps(self) -> list[StepInfo]:
         """The steps that failed (a cancelled job's steps are only cancelled: they are not listed)."""
         return [s for s in self.steps if s.conclusion in ("failure", "timed_out")]
+
+    @property
+    def simulated(self) -> bool:
+        """A job the sandbox only simulated: its result says nothing of the workflow's real steps."""
+        return any(s.name == SIMULATED_STEP for s in self.steps)
 
     def step_url(self, step: StepInfo) -> str:
         """The step's place in the job's log page, as GitHub links it."""

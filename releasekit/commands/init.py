@@ -13,7 +13,11 @@ from releasekit.errors import ConfigError, ReleasekitError, UsageError
 from releasekit.links import docs
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from releasekit.detect import Detection
+    from releasekit.tagguess import TagGuess
+    from releasekit.workflowfiles import ExistingWorkflowFile
 
 # The oldest nox that reads a noxfile's inline script metadata (PEP 723) and makes an environment from it.
 NOX_REQUIREMENT = "nox>=2025.2.9"
@@ -85,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     apply(root, changes)  # all files or none
     for change in changes:
         print(f"created   {change.path}")
+    if not args.lock_only:
+        _print_existing(detection.workflows)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if not args.lock_only:
@@ -92,28 +98,29 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_existing(existing: Sequence[ExistingWorkflowFile]) -> None:
+    """One line per workflow the project has: init keeps each, and says what starts it and whether it releases."""
+    from releasekit.render.files import WORKFLOWS_DIR
+    from releasekit.workflowfiles import release_text, releasing
+
+    releaser = releasing(existing)
+    for w in existing:
+        what = release_text(w.release) if w.release is None or w is releaser else f"could release on {w.release}"
+        print(f"{'kept':9} {WORKFLOWS_DIR}/{w.file} (existing-workflows; on {w.why or 'nothing'}; {what})")
+
+
 def _project_name(directory: str) -> str:
     cleaned = "".join(c if (c.isascii() and c.isalnum()) or c in "._-" else "-" for c in directory).strip("-._")
     return cleaned or "project"
 
 
-def scaffold(detection: Detection, name: str) -> str:
-    """The text of a starting releasekit.yaml for what `detect` found. Pure."""
+def _versioning_lines(detection: Detection) -> list[str]:
+    """The `versioning:` section's lines: where the version comes from, the changelog, the version files."""
     from releasekit.render.yamltext import q
 
-    repo = detection.repository or f"your-org/{name}"
-    lines = [
-        f"# releasekit.yaml: how this project is tested and released. Reference: {docs('config.md')}",
-        "# Generate the workflows with `releasekit workflows` (or `nox -s workflows`).",
-        "",
-        "project:",
-        f"  name: {q(name)}",
-        f"  repository: {q(repo)}" + ("" if detection.repository else "  # no GitHub origin found: set this"),
-        f"  default-branch: {q(detection.default_branch)}",
-        "  tag-format: v{version}",
-        "",
-        "versioning:",
-    ]
+    lines = []
+    if detection.version_source == "tag":
+        lines.append("  source: tag  # the build backend takes the version from the git tag: a release edits no file")
     if detection.changelog:
         lines.append(f"  changelog: {q(detection.changelog)}")
     if detection.version_files:
@@ -122,9 +129,35 @@ def scaffold(detection: Detection, name: str) -> str:
             lines.append(f"    - path: {q(vf.path)}")
             lines.append(f"      {vf.kind}: {q(vf.locator)}")
             lines.append(f"      format: {vf.format}  # found {vf.version}")
+    elif detection.version_source == "tag":
+        lines.append("  files: []")
     else:
         lines.append("  files: []  # no version file found: add the files that carry the version (see the reference)")
+    return lines
+
+
+def scaffold(detection: Detection, name: str) -> str:
+    """The text of a starting releasekit.yaml for what `detect` found. Pure."""
+    from releasekit.render.yamltext import q
+
+    repo = detection.repository or f"your-org/{name}"
+    guess = _tag_guess(detection)
+    lines = [
+        f"# releasekit.yaml: how this project is tested and released. Reference: {docs('config.md')}",
+        "# Generate the workflows with `releasekit workflows` (or `nox -s workflows`).",
+        "",
+        "project:",
+        f"  name: {q(name)}",
+        f"  repository: {q(repo)}" + ("" if detection.repository else "  # no GitHub origin found: set this"),
+        f"  default-branch: {q(detection.default_branch)}",
+        f"  tag-format: {q(guess.tag_format)}  # {guess.found}",
+        "",
+        "versioning:",
+        f"  scheme: {guess.scheme}  # {_SCHEME_NOTES[guess.scheme]}",
+        *_versioning_lines(detection),
+    ]
     pyprojects = [vf.path for vf in detection.version_files if vf.path.endswith("pyproject.toml")]
+    pyprojects = pyprojects or list(detection.python_projects)  # a dynamic version is in another file, or the tag
     package_dir = pyprojects[0].rsplit("/", 1)[0] if pyprojects and "/" in pyprojects[0] else "."
     lines += [
         "",
@@ -133,37 +166,136 @@ def scaffold(detection: Detection, name: str) -> str:
         "    runner: ubuntu-24.04",
         '    python: "3.12"',
         "",
-        "workflows:",
-        "  test-suite:",
-        "    triggers:",
-        "      push:",
-        f"        branches: [{q(detection.default_branch)}]",
-        "      pull_request:",
-        f"        branches: [{q(detection.default_branch)}]",
-        "    machines: [linux]",
     ]
+    workflow_lines, release_file, existing = _workflow_lines(detection, pyprojects, package_dir)
+    lines += workflow_lines
+    if existing:  # the project's own workflow uploads; a release still checks the package builds and is new there
+        publish_note = f"{release_file} uploads it; a release checks first that it builds and is not on PyPI yet"
+    else:
+        publish_note = f"trusted publishing: configure it on PyPI for this repository and {release_file}"
     if pyprojects:
         lines += [
-            "    steps:",
-            "      setup:",
-            f"        - python -m pip install -e {q(package_dir)} pytest",
-            "      test:",
-            "        - python -m pytest",
-            "  release:",
-            "    triggers:",
-            "      push:",
-            '        tags: ["v*"]',
-            "    machines: [linux]",
             "",
             "publish:",
             "  python:",
             f"    path: {q(package_dir)}",
-            "    index: pypi  # trusted publishing: configure it on PyPI for this repository and release.yml",
-        ]
-    else:
-        lines += [
-            "    # steps:",
-            "    #   setup: [make deps]",
-            "    #   test: [make test]",
+            f"    index: pypi  # {publish_note}",
         ]
     return "\n".join(lines) + "\n"
+
+
+_SCHEME_NOTES = {
+    "semver": "MAJOR.MINOR.PATCH: patch 1.4.1 -> 1.4.2, minor -> 1.5.0, major -> 2.0.0",
+    "pep440": "versions as written (1.4): patch -> 1.4.1, minor -> 1.5, major -> 2.0",
+    "calver": "year first (26.2, 2026.12.1): minor -> the year's next release, patch -> a fix",
+}
+
+
+def _tag_guess(detection: Detection) -> TagGuess:
+    """The tag format and version scheme the repository's tags follow (the files' version when it has none)."""
+    import datetime
+
+    from releasekit.tagguess import guess_tag_format
+
+    held = detection.version_files[0].version if detection.version_files else None
+    year = datetime.datetime.now(datetime.timezone.utc).year
+    return guess_tag_format(detection.tags, held, year=year)
+
+
+def _tag_glob(tag_format: str) -> str:
+    """The `push.tags` filter that starts the release workflow for the tags `tag_format` makes: `v*`, `release-*`,
+    and `[0-9]*` for bare versions (so a tag such as `nightly` does not release)."""
+    prefix = tag_format.split("{version}", maxsplit=1)[0]
+    return f"{prefix}*" if prefix else "[0-9]*"
+
+
+def _workflow_lines(detection: Detection, pyprojects: list[str], package_dir: str) -> tuple[list[str], str, bool]:
+    """The scaffold's `existing-workflows` and `workflows`, the file that will release, and whether that file is
+    one of the project's own.
+
+    Workflows the project has are kept as they are; a generated one is declared only for what none of them does
+    (two workflows publishing one tag would upload twice), and never under a file name already taken."""
+    from releasekit import workflowfiles
+    from releasekit.render.yamltext import q
+
+    existing = detection.workflows
+    releaser, tester = workflowfiles.releasing(existing), workflowfiles.testing(existing)
+    taken = {w.file.lower() for w in existing}
+    lines = _existing_lines(existing, releaser) if existing else []
+    test_suite: list[str] = []
+    if tester is None:
+        test_suite = [
+            "  test-suite:",
+            *_file_line("test-suite", taken),
+            "    triggers:",
+            "      push:",
+            f"        branches: [{q(detection.default_branch)}]",
+            "      pull_request:",
+            f"        branches: [{q(detection.default_branch)}]",
+            "    machines: [linux]",
+        ]
+        if pyprojects:
+            test_suite += [
+                "    steps:",
+                "      setup:",
+                f"        - python -m pip install -e {q(package_dir)} pytest",
+                "      test:",
+                "        - python -m pytest",
+            ]
+        else:
+            test_suite += ["    # steps:", "    #   setup: [make deps]", "    #   test: [make test]"]
+    release: list[str] = []
+    if pyprojects and releaser is None:
+        release = [
+            "  release:",
+            *_file_line("release", taken),
+            "    triggers:",
+            "      push:",
+            f"        tags: [{q(_tag_glob(_tag_guess(detection).tag_format))}]",
+            "    machines: [linux]",
+        ]
+    if test_suite or release:
+        lines.append("workflows:")
+        lines += test_suite or [f"  # test-suite: not generated, {tester.file if tester else ''} tests"]
+        lines += release or ([f"  # release: not generated, {releaser.file} releases"] if releaser else [])
+    else:
+        if tester is not None and tester is releaser:
+            kept = f"{tester.file} tests and releases"
+        else:
+            kept = " and ".join(
+                k for k in (tester and f"{tester.file} tests", releaser and f"{releaser.file} releases") if k
+            )
+        lines.append(f"workflows: {{}}  # none generated: {kept}")
+    if releaser is not None:
+        return lines, releaser.file, True
+    return lines, _file_name("release", taken), False
+
+
+def _file_name(key: str, taken: set[str]) -> str:
+    """A generated workflow's file: `<key>.yml`, or `releasekit-<key>.yml` when a workflow the project wrote has
+    that name."""
+    return f"releasekit-{key}.yml" if f"{key}.yml" in taken else f"{key}.yml"
+
+
+def _file_line(key: str, taken: set[str]) -> list[str]:
+    name = _file_name(key, taken)
+    return [] if name == f"{key}.yml" else [f"    file: {name}  # {key}.yml is a workflow of yours"]
+
+
+def _existing_lines(existing: Sequence[ExistingWorkflowFile], releaser: ExistingWorkflowFile | None) -> list[str]:
+    """The scaffold's `existing-workflows`: each workflow file found, with what starts it and whether it releases;
+    only `releaser` is marked `release:` (a release follows one run), the others say so in a comment."""
+    from releasekit.workflowfiles import release_text
+
+    out = [
+        "# Workflows you wrote: kept as they are (`releasekit workflows` never writes or checks them).",
+        "# `releasekit workflows --adopt FILE` shows how a generated one would differ, and takes it over.",
+        "existing-workflows:",
+    ]
+    for w in existing:
+        out.append(f"  - file: {w.file}  # on {w.why or 'nothing'}; {release_text(w.release)}")
+        if w is releaser:
+            out.append(f"    release: {w.release}")
+        elif w.release is not None:
+            out.append(f"    # release: {w.release}  (not marked: {releaser.file if releaser else ''} is the release)")
+    return [*out, ""]

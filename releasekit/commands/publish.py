@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     located = load(Path(args.directory) / args.config)
     config, root = located.config, located.root
-    version = version_from_tag(args.tag, config.project.tag_format)
+    version = version_from_tag(args.tag, config.project.tag_format, config.versioning.scheme)
     if version is None:
         msg = (
             f"{args.tag!r} is not a release tag: project.tag-format is {config.project.tag_format!r}, "
@@ -149,12 +149,31 @@ def _gather(
         return given
     files: list[Path] = []
     if config.publish.python is not None:
-        from releasekit.backends.index import build, project_metadata, twine_check
+        from releasekit.backends.index import (
+            build,
+            declared_version,
+            pretend_version_env,
+            twine_check,
+            version_mismatches,
+        )
+        from releasekit.version import format_version
 
-        package = root / config.publish.python.path
-        _, declared = project_metadata(package)
-        _same_version(config.publish.python.path, declared, version)
-        built = build(package, scratch / "python-dist", isolation=not args.no_build_isolation)
+        where = config.publish.python.path
+        package = root / where
+        declared = declared_version(package)
+        if declared is not None:  # a static version is compared before building; a dynamic one in the result
+            _same_version(where, declared, version)
+        wanted = format_version(version, "pep440")
+        # The tag is the version: the backend is told it, so a shallow checkout without tags builds it too.
+        env = pretend_version_env(wanted) if config.versioning.source == "tag" else None
+        built = build(package, scratch / "python-dist", isolation=not args.no_build_isolation, env=env)
+        wrong = version_mismatches(built, wanted)
+        if wrong:
+            msg = (
+                f"built {'; '.join(wrong)}, but the tag is for {wanted}: the build backend's version source is "
+                "not what releasekit.yaml's versioning says (`releasekit release` runs this check before tagging)"
+            )
+            raise ReleasekitError(msg)
         twine_check(built)
         report("build", f"{', '.join(p.name for p in built)} (twine check passed)")
         files += built
@@ -223,7 +242,7 @@ def _notes(config: Config, root: Path, version: str, report: Report) -> str:
 
     name = config.versioning.changelog
     if name and (root / name).is_file():
-        body = section((root / name).read_text(encoding="utf-8"), version)
+        body = section((root / name).read_text(encoding="utf-8"), version, path=name)
         if body:
             report("notes", f"from {name}, section [{version}]")
             return body

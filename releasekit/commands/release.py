@@ -4,6 +4,7 @@ commit, tag, push branch and tag atomically, then follow the release workflow's 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import time
 from dataclasses import dataclass
@@ -15,9 +16,12 @@ from releasekit.links import docs
 from releasekit.output import say
 
 if TYPE_CHECKING:
+    import semver
+
     from releasekit.backends.git import Git
     from releasekit.backends.github import GitHub
     from releasekit.config.loader import Located
+    from releasekit.config.model import Config
     from releasekit.journal import Journal
     from releasekit.plan import ReleasePlan
     from releasekit.steps.preflight import Verdict
@@ -160,6 +164,7 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
             base=plan.base,
             message=plan.message,
             files={c.path: c.after for c in plan.changes},
+            removed=list(plan.removed),
             started=now(),
         )
         journal.save(git_dir)
@@ -169,29 +174,41 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
 def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[ReleasePlan, list[Verdict]]:
     from releasekit import plan as planning
     from releasekit.steps import preflight
-    from releasekit.version import latest_release, resolve_target, tag_for
+    from releasekit.version import latest_development, latest_release, resolve_target, tag_for
     from releasekit.versionfiles import plan_bumps
 
     located, git = session.located, session.git
     config, root = located.config, located.root
     index_url = os.environ.get("RELEASEKIT_INDEX_URL")
-    if not config.versioning.files:
+    if not config.versioning.files and config.versioning.source == "files":
         raise UsageError(
-            f"{located.file}: versioning.files is empty; declare the files that carry the version "
+            f"{located.file}: versioning.files is empty; declare the files that carry the version, or "
+            "`versioning.source: tag` when the build backend takes it from the git tag "
             f"({docs('config.md', 'versioning')})"
         )
     fmt = config.project.tag_format
     status = git.status()
     remote_tags = git.remote_tags()
     tags = sorted({*git.tags(), *(ref.removeprefix("refs/tags/") for ref in remote_tags)})
-    latest = latest_release(tags, fmt)
-    version = resolve_target(args.version, latest[1] if latest else None, args.pre, tag_format=fmt)
+    scheme = config.versioning.scheme
+    latest = latest_release(tags, fmt, scheme=scheme)
+    held = _held(located)
+    development = None if latest or held else latest_development(tags, fmt, scheme)
+    held = held or development
+    counted = latest[1] if latest else (held[1] if held else None)
+    day = datetime.datetime.now(datetime.timezone.utc).date()
+    version = resolve_target(
+        args.version, counted, args.pre, tag_format=fmt, scheme=scheme, today=day, tagged=latest is not None
+    )
     tag = tag_for(version, fmt)
     previous = latest[0] if latest else None
-    subjects = git.subjects(previous if previous and git.tag_commit(previous) else None)
-    today = time.strftime("%Y-%m-%d", time.gmtime())
+    # Never the whole history for a section: with no tag the plan only counts the commits, and a tag that is only
+    # on origin (not fetched) gives no range here.
+    fetched = previous is not None and git.tag_commit(previous) is not None
+    subjects = git.subjects(previous if fetched else None) if fetched or previous is None else []
+    today = day.isoformat()
     changes = list(plan_bumps(root, config.versioning.files, version))
-    log_change, log_source = planning.changelog_change(
+    log_change, log_source, log_removed = planning.changelog_change(
         config, root, version, tag=tag, previous=previous, today=today, subjects=subjects
     )
     if log_change is not None:
@@ -207,8 +224,13 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
         message=config.release.commit_message.replace("{version}", str(version)),
         sign=config.release.sign_tags,
         workflow=planning.release_workflow(config),
+        run=planning.release_run(config),
+        unfollowed=planning.release_unfollowed(config),
         publishes=planning.publishes(config, version, index_url),
         changelog_source=log_source,
+        removed=log_removed,
+        version_source=_tag_source_note(config, version),
+        current=_current_note(fmt, latest, held, tags, development_tag=development is not None),
     )
     print(f"releasekit release {version} ({plan.repository}; latest release {previous or 'none'})")
     print("preflight")
@@ -230,6 +252,73 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     return plan, verdicts
 
 
+def _held(located: Located) -> tuple[str, semver.Version] | None:
+    """The version the first readable version file holds, as written there and as read by the project's scheme."""
+    from releasekit.version import parse_written, written
+    from releasekit.versionfiles import VersionFileError, read_current
+
+    for vf in located.config.versioning.files:
+        try:
+            text, _ = read_current(located.root, vf)
+        except VersionFileError:
+            continue  # plan_bumps reports it, with where and how to fix it
+        if located.config.versioning.scheme == "semver":
+            version = parse_written(text, vf.effective_format)
+        else:
+            version = written(text)
+        if version is not None:
+            return text, version
+    return None
+
+
+def _current_note(
+    tag_format: str,
+    latest: tuple[str, semver.Version] | None,
+    held: tuple[str, semver.Version] | None,
+    tags: list[str],
+    *,
+    development_tag: bool = False,
+) -> str:
+    """What the plan says about the version it counted from, when that is more than "the latest tag"."""
+    from releasekit.tagguess import guess_tag_format
+    from releasekit.version import compare, is_development
+
+    if latest is None:
+        if held is None:
+            return ""
+        if development_tag:  # nothing released yet, and no version file: the tag 9.2.0.dev0 starts 9.2.0
+            note = f"no release is tagged yet: counted from the development tag {held[0]}"
+        else:
+            note = f"no tag is spelled {tag_format} yet: counted from {held[0]}, the version the files hold"
+        guess = guess_tag_format(sorted(tags, reverse=True), year=datetime.datetime.now(datetime.timezone.utc).year)
+        if guess.followed and guess.tag_format != tag_format:
+            note += f"; but {guess.found}: set project.tag-format: {guess.tag_format!r} to count from those"
+        return note
+    if held is None:
+        return ""
+    tag, version = latest
+    order = compare(held[1], version)
+    if order == 0:
+        return ""
+    if order > 0 and (is_development(held[1]) or held[1].prerelease is not None):
+        kind = "a development version" if "dev" in str(held[1].prerelease) else "a prerelease"
+        return f"counted from {tag}; the files held {held[0]} ({kind} after {tag})"
+    where = "above" if order > 0 else "below"
+    return f"counted from {tag}; the files held {held[0]}, {where} that release"
+
+
+def _tag_source_note(config: Config, version: semver.Version) -> str:
+    """What the plan says of the version when the tag is the version (`versioning.source: tag`), else ""."""
+    if config.versioning.source != "tag":
+        return ""
+    from releasekit.version import format_version
+
+    built = ""
+    if config.publish.python is not None:
+        built = f"; preflight builds {config.publish.python.path} as {format_version(version, 'pep440')} and checks it"
+    return f"the tag is the version (versioning.source: tag): no version file to edit{built}"
+
+
 def _verdict(v: Verdict) -> None:
     mark = "skip" if v.skipped else ("ok" if v.ok else "FAIL")
     print(f"  {mark:<4} {v.name:<13} {v.detail}", flush=True)
@@ -239,7 +328,7 @@ def _verdict(v: Verdict) -> None:
 
 def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) -> int:
     from releasekit.journal import Journal
-    from releasekit.plan import release_workflow
+    from releasekit.plan import release_run, release_unfollowed
     from releasekit.steps.apply import ensure_commit, ensure_pushed, ensure_tag, failpoint
 
     config, git = session.located.config, session.git
@@ -250,15 +339,18 @@ def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) ->
     failpoint("tag")
     ensure_pushed(git, journal, commit, say)
     failpoint("push")
-    workflow = release_workflow(config)
-    if workflow is None or args.no_watch:
-        why = "--no-watch" if workflow else "no workflow with a push.tags trigger is declared"
+    run = release_run(config)
+    if run is None or args.no_watch:
+        none = release_unfollowed(config) or "no workflow with a push.tags trigger is declared"
+        why = "--no-watch" if run else none
         say("watch", f"skipped: {why}")
         Journal.remove(git.git_dir())
         print(f"Released {journal.tag}: tagged and pushed.")
         return 0
     try:
-        return _drive(args, session, journal, commit=commit, workflow=workflow)
+        # A run the default branch's push starts (an existing workflow with `release: branch`) is found by branch.
+        ref = config.project.default_branch if run.push == "branch" else journal.tag
+        return _drive(args, session, journal, commit=commit, workflow=run.file, ref=ref, existing=run.existing)
     except KeyboardInterrupt:
         print(
             f"\nreleasekit release: stopped following; {journal.tag} is pushed and the workflow goes on. "
@@ -267,7 +359,16 @@ def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) ->
         return 130
 
 
-def _drive(args: argparse.Namespace, session: _Session, journal: Journal, *, commit: str, workflow: str) -> int:
+def _drive(
+    args: argparse.Namespace,
+    session: _Session,
+    journal: Journal,
+    *,
+    commit: str,
+    workflow: str,
+    ref: str,
+    existing: bool = False,
+) -> int:
     from releasekit.backends.actions import job_log_tail
     from releasekit.journal import Journal
     from releasekit.steps.apply import failpoint
@@ -283,13 +384,13 @@ def _drive(args: argparse.Namespace, session: _Session, journal: Journal, *, com
             workflow,
             event="push",
             head_sha=commit,
-            branch=journal.tag,
+            branch=ref,
             clock=clock,
             timeout=max(120, args.poll * 4),
         )
         journal.run_id = found.id
         journal.save(git_dir)
-        say("run", f"{workflow} run {found.id} started by {journal.tag}: {found.html_url}")
+        say("run", f"{workflow} run {found.id} started by {ref}: {found.html_url}")
     failpoint("run")
     try:
         machines = machine_labels(session.located.config)
@@ -312,6 +413,11 @@ def _drive(args: argparse.Namespace, session: _Session, journal: Journal, *, com
         )
         return 1
     release = gh.release_for_tag(journal.tag)
+    if release is None and existing:
+        # An existing workflow may publish only to a package index; its success is the release.
+        Journal.remove(git_dir)
+        print(f"Released {journal.tag}: {workflow} (an existing workflow) succeeded: {result.run.html_url}")
+        return 0
     if release is None or release.draft:
         state = "is still a draft" if release else "does not exist"
         print(f"The run succeeded, but the GitHub release of {journal.tag} {state}: {result.run.html_url}")

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from releasekit.config.loader import load
     from releasekit.plan import full_release_key
     from releasekit.steps.watch import Clock
-    from releasekit.version import VersionError, parse_version, tag_for
+    from releasekit.version import VersionError, parse_given, tag_for
 
     options = FollowOptions.from_args(args)
     if args.find_timeout <= 0:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     located = load(Path(args.directory) / args.config)
     config = located.config
     try:
-        version = parse_version(args.version)
+        version = parse_given(args.version, config.versioning.scheme)
     except VersionError as exc:
         raise UsageError(str(exc)) from None
     key = full_release_key(config)

@@ -40,6 +40,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help=f"YAML list of scripted job outcomes ({docs('commands/sandbox.md', 'scripting-outcomes')})",
     )
+    parser.add_argument(
+        "--simulate-publish",
+        action="store_true",
+        help="simulate the `releasekit publish` job of a generated release workflow too (default: a tag push runs "
+        "it for real, so a rehearsed release ends published)",
+    )
+    parser.add_argument(
+        "--no-build-isolation",
+        action="store_true",
+        help="the rehearsed `releasekit publish` builds with the backend installed here (offline) instead of an "
+        "isolated environment",
+    )
     parser.add_argument("--job-seconds", type=float, default=2.0, help="how long a scripted job runs (default: 2)")
     parser.add_argument("--queue-seconds", type=float, default=1.0, help="how long a run stays queued (default: 1)")
     parser.add_argument("--clock-speed", type=float, default=1.0, help="run the sandbox's clock this many times faster")
@@ -87,6 +99,7 @@ def _load_script(path: Path) -> list[dict[str, Any]]:
 def run(args: argparse.Namespace) -> int:
     from releasekit.sandbox.app import Sandbox, SandboxError
     from releasekit.sandbox.engine import make_rule
+    from releasekit.sandbox.rehearsal import publish_command
 
     root = Path(args.directory).resolve()
     if not 0 <= args.port <= 65535:
@@ -118,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     index = None
     try:
-        lines = _host_repositories(hub, specs, root)
+        # Rules, the index and the publish command first: seeding a repository already starts runs.
         for rule in rules:
             hub.script(**rule)
         if args.index:
@@ -128,8 +141,14 @@ def run(args: argparse.Namespace) -> int:
                 index = PackageIndex(hub.directory / "index" / "packages", host=args.host).start()
             except IndexStartError as exc:
                 raise ReleasekitError(str(exc)) from None
+        twine = {**index.twine_env(), "RELEASEKIT_INDEX_URL": index.url} if index else None
+        hub.job_env.update(twine or {})
+        if not args.simulate_publish:
+            hub.publish_command = publish_command(index=index is not None, build_isolation=not args.no_build_isolation)
+        before = len(hub.state.runs)
+        lines = _host_repositories(hub, specs, root)
         hub.start()
-        _announce(hub, lines, {**index.twine_env(), "RELEASEKIT_INDEX_URL": index.url} if index else None, len(rules))
+        _announce(hub, lines, twine, len(rules), seeded=len(hub.state.runs) - before)
         _serve_until_stopped(hub)
     finally:
         if index is not None:
@@ -155,7 +174,7 @@ def _host_repositories(hub: Sandbox, specs: list[str], root: Path) -> list[str]:
             msg = f"--repo {spec}: {seed_path} is not a git repository; give the path of a clone to seed from"
             raise UsageError(msg)
         try:
-            repo = hub.create_repo(name, seed=seed_path)
+            repo = hub.create_repo(name, seed=seed_path, push=True)
         except (SandboxError, GitError) as exc:
             msg = f"--repo {spec}: {exc}"
             raise UsageError(msg) from None
@@ -167,7 +186,7 @@ def _host_repositories(hub: Sandbox, specs: list[str], root: Path) -> list[str]:
     return lines
 
 
-def _announce(hub: Sandbox, repos: list[str], twine: dict[str, str] | None, rules: int) -> None:
+def _announce(hub: Sandbox, repos: list[str], twine: dict[str, str] | None, rules: int, *, seeded: int) -> None:
     first = next(iter(hub.state.repos.values()))
     print(f"releasekit sandbox: a local GitHub at {hub.api_url} (state in {hub.directory})")
     print()
@@ -188,8 +207,16 @@ def _announce(hub: Sandbox, repos: list[str], twine: dict[str, str] | None, rule
     print()
     print("Watch the runs:")
     print(f'  curl -s -H "Authorization: token $GITHUB_TOKEN" $GITHUB_API_URL/repos/{first.full_name}/actions/runs')
+    print()
+    print("Jobs are simulated unless told otherwise: no command runs, and they succeed after --job-seconds;")
+    print("the run view and each line below mark them `simulated`.")
+    if hub.publish_command:
+        print("Real: the `releasekit publish` job of a generated release workflow, on a tag push")
+        print(f"  ({hub.publish_command}), so a rehearsed release ends published; --simulate-publish to skip it.")
     if rules:
-        print(f"{rules} scripted outcome rule(s) loaded.")
+        print(f"{rules} scripted outcome rule(s) loaded (a `command:` runs for real).")
+    if seeded:
+        print(f"Seeding counts as a push of the default branch: {seeded} run(s) started for its head commit.")
     print("Ctrl-C stops the sandbox.", flush=True)
 
 
@@ -221,7 +248,21 @@ def _serve_until_stopped(hub: Sandbox) -> None:
             signal.signal(signum, handler)
 
 
-def _report(run: Run) -> None:
+def run_line(run: Run) -> str:
+    """A run's line as the sandbox prints it: created or changed, and which of its jobs are only simulated."""
+    from releasekit.sandbox.engine import latest_jobs
+
     state = run.conclusion if run.status == "completed" and run.conclusion else run.status
     attempt = f" attempt {run.run_attempt}" if run.run_attempt > 1 else ""
-    print(f"run {run.id}{attempt}  {run.repo}  {run.name} ({run.event} {run.head_branch}): {state}", flush=True)
+    jobs = [job for job in latest_jobs(run) if job.conclusion != "skipped"]
+    simulated = [job.name for job in jobs if job.command is None]
+    line = f"run {run.id}{attempt}  {run.repo}  {run.name} ({run.event} {run.head_branch}): {state}"
+    if simulated and len(simulated) == len(jobs):
+        return f"{line}  (simulated: every job)"
+    if simulated:
+        return f"{line}  (simulated: {', '.join(simulated)}; real: {', '.join(j.name for j in jobs if j.command)})"
+    return line
+
+
+def _report(run: Run) -> None:
+    print(run_line(run), flush=True)

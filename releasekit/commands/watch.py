@@ -94,7 +94,7 @@ def _tag_of(config: Config, ref: str | None) -> str | None:
     """The release tag a run ran on, when its ref is one (its release is then shown at the end)."""
     from releasekit.version import version_from_tag
 
-    if ref and version_from_tag(ref, config.project.tag_format) is not None:
+    if ref and version_from_tag(ref, config.project.tag_format, config.versioning.scheme) is not None:
         return ref
     return None
 

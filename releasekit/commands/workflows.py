@@ -5,12 +5,26 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+# `typing` is not imported at run time: this module is on the `workflows --check` fast path (BENCHMARKS.md).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from releasekit.config.model import Config
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check",
         action="store_true",
         help="write nothing; print a diff and exit 1 if a file is missing, stale, hand-edited or no longer declared",
+    )
+    parser.add_argument(
+        "--adopt",
+        metavar="FILE",
+        help="take a hand-written workflow under .github/workflows over: show the difference from what releasekit "
+        "generates for the declared workflow with that `file`; writes nothing without --yes",
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="with --adopt: replace the file (its old text stays in git or a backup)"
     )
 
 
@@ -23,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from releasekit.render.files import builtin_templates, generated_files
 
     root = Path(args.directory).resolve()
+    if args.adopt is not None or args.yes:
+        return _adopt(args, root)
     config_path = root / args.config
     # The lock and project templates sit beside the config; the generated files go under the project root.
     digest = cache.inputs_digest(config_path.parent, config_path, builtin_templates())
@@ -69,4 +85,79 @@ def _render_and_compare(args: argparse.Namespace, root: Path, digest: str | None
     for change in changes:
         if change.kind == "undeclared":
             print(f"{'removed':9} {change.path}")
+    _report_existing(located.config, root)
     return 0
+
+
+def _report_existing(config: Config, root: Path) -> None:
+    """One line per workflow listed under existing-workflows: left alone, or missing (then a release that follows
+    it would wait for a run that never starts)."""
+    import sys
+
+    from releasekit.render.files import WORKFLOWS_DIR
+
+    for existing in config.existing_workflows:
+        path = f"{WORKFLOWS_DIR}/{existing.file}"
+        if (root / path).is_file():
+            releases = f", releases on {existing.release}" if existing.release else ""
+            print(f"{'kept':9} {path} (existing, not generated{releases})")
+        else:
+            print(f"note: {path} is listed under existing-workflows but does not exist", file=sys.stderr)
+
+
+def _adopt(args: argparse.Namespace, root: Path) -> int:
+    """Show what taking a hand-written workflow over changes; with --yes, replace it, keeping its old text."""
+    from releasekit.config.loader import load
+    from releasekit.errors import UsageError
+    from releasekit.lock import load_lock
+    from releasekit.render import writer
+    from releasekit.render.engine import render
+
+    if args.adopt is None:
+        raise UsageError("--yes goes with --adopt FILE (it confirms replacing that file)")
+    if args.check:
+        raise UsageError("--adopt and --check do not go together: --adopt without --yes writes nothing already")
+    located = load(Path(args.directory) / args.config)
+    outputs = render(located, load_lock(located.root))
+    existing = [e.file for e in located.config.existing_workflows]
+    change = writer.adoption(root, outputs, args.adopt, existing)
+    print(change.diff(), end="")
+    if not args.yes:
+        print(f"{change.path}: {change.why}")
+        print(f"Nothing was written. Replace it with `releasekit workflows --adopt {args.adopt} --yes`.")
+        return 0
+    changes = [change]
+    if _committed_as(root, change.path, change.old or ""):
+        kept = f"its old text is in git: `git show HEAD:{change.path}`"
+    else:  # not committed as it is: the hand-written text would be lost, so it is kept beside it
+        backup = f"{change.path}.orig"
+        if (root / backup).exists():
+            raise writer.AdoptRefused(
+                f"--adopt {args.adopt}: {change.path} is not committed as it is, and {backup} (where its text would "
+                f"be kept) exists already; commit the file or move {backup} away. Nothing was written."
+            )
+        changes.append(writer.Change(backup, "missing", None, change.old))
+        kept = f"its old text is kept in {backup} (GitHub runs only .yml and .yaml files)"
+    writer.apply(root, changes)  # both or neither
+    print(f"{'adopted':9} {change.path}: {kept}")
+    print("Run `releasekit workflows` for the other generated files, and commit the result.")
+    return 0
+
+
+def _committed_as(root: Path, path: str, text: str) -> bool:
+    """Whether `path` (relative to root) is in the HEAD commit with exactly `text`."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "show", f"HEAD:./{path}"],
+            capture_output=True,
+            env=env,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0 and proc.stdout == text.encode("utf-8")

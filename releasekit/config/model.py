@@ -120,12 +120,37 @@ class VersionFile:
 class Versioning:
     """Every place the version lives, and the changelog."""
 
+    source: Literal["files", "tag"] = field(
+        default="files",
+        metadata=meta(
+            "Where the version comes from: `files` (the release edits `files`, then tags) or `tag` (the git tag is "
+            "the version, as with setuptools_scm, hatch-vcs, pdm-backend's scm source or dunamai: nothing to edit; "
+            "preflight builds with that version and checks the built metadata says it)."
+        ),
+    )
+    scheme: Literal["semver", "pep440", "calver"] = field(
+        default="semver",
+        metadata=meta(
+            "What bump words mean and how versions are written: `semver` (MAJOR.MINOR.PATCH), `pep440` (1.4: "
+            "`patch` 1.4.1, `minor` 1.5, `major` 2.0) or `calver` (YY.N like 26.2, or YYYY.MM.MICRO: `minor` is the "
+            "next release of the year, a new year's first in a new year; `patch` a fix). PEP 440 and CalVer versions "
+            "keep their written form in files and tags (26.2 is tagged 26.2). `releasekit init` picks it from the tags."
+        ),
+    )
     files: tuple[VersionFile, ...] = field(
-        default=(), metadata=meta("Every file that carries the version (a release needs at least one).")
+        default=(),
+        metadata=meta(
+            "Every file that carries the version (a release needs at least one when `source` is `files`; with "
+            "`source: tag` any listed here are edited too)."
+        ),
     )
     changelog: str | None = field(
         default="CHANGELOG.md",
-        metadata=meta("Keep-a-Changelog file whose `Unreleased` section a release promotes.", check="relative_path"),
+        metadata=meta(
+            "Changelog (Markdown or reST) whose `Unreleased` section a release promotes in the file's own style; "
+            "towncrier's file when the project configures towncrier.",
+            check="relative_path",
+        ),
     )
 
 
@@ -378,6 +403,23 @@ class Workflow:
 
 
 @dataclass(frozen=True)
+class ExistingWorkflow:
+    """A workflow file releasekit did not write and leaves as it is (`releasekit init` lists the ones it finds)."""
+
+    file: str = field(
+        metadata=meta("File name under .github/workflows/, e.g. `publish.yml`.", pattern=WORKFLOW_FILE)
+    )
+    release: Literal["tag", "branch", "published", "dispatch"] | None = field(
+        default=None,
+        metadata=meta(
+            "How it releases, if it does: `tag` (a pushed tag starts it) and `branch` (a push to the default branch "
+            "starts it): `releasekit release` follows its run; `published` (a published GitHub release starts it) "
+            "and `dispatch` (run by hand with a version input): the plan says so and nothing is followed."
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class PythonPackage:
     """A Python distribution the release builds and uploads."""
 
@@ -492,6 +534,13 @@ class Config:
     env: Env = field(default=Env(), metadata=meta("Environment variables, secrets by name."))
     workflows: dict[str, Workflow] = field(
         default_factory=dict, metadata=meta("Workflows to generate, by key.", key_pattern=NAME)
+    )
+    existing_workflows: tuple[ExistingWorkflow, ...] = field(
+        default=(),
+        metadata=meta(
+            "Workflow files you wrote, kept as they are: `releasekit workflows` never writes or checks them "
+            "(`releasekit workflows --adopt FILE` takes one over)."
+        ),
     )
     publish: Publish = field(default=Publish(), metadata=meta("What a release ships."))
     release: ReleaseSettings = field(default=ReleaseSettings(), metadata=meta("How a release is cut."))

@@ -56,6 +56,8 @@ class Sandbox:
         dispatch_run_details: str = "yes",
         rate_limit: int = 5000,
         observers: Iterable[Observer] = (),
+        publish_command: str | None = None,
+        job_env: dict[str, str] | None = None,
     ) -> None:
         if dispatch_run_details not in DISPATCH_RUN_DETAILS:
             msg = f"dispatch_run_details must be one of {', '.join(DISPATCH_RUN_DETAILS)}, not {dispatch_run_details!r}"
@@ -76,6 +78,9 @@ class Sandbox:
         self.dispatch_run_details = dispatch_run_details
         self.job_seconds = job_seconds  # how long a scripted job runs, in sandbox time
         self.queue_seconds = queue_seconds  # how long a run stays queued
+        # Run for real by the publish job of a generated release workflow on a tag push (None: simulated).
+        self.publish_command = publish_command
+        self.job_env = dict(job_env or {})  # added to the environment of every job that runs a command
         self.clock = Clock(clock_speed)
         self.created_at = self.clock.now()
         state_file = self.directory / "state.json"
@@ -202,7 +207,11 @@ class Sandbox:
         seed: Path | str | None = None,
         default_branch: str | None = None,
         description: str | None = None,
+        push: bool = False,
     ) -> Repo:
+        """A hosted repository, empty or seeded with every branch and tag of the git repository at `seed`. With
+        `push`, the seeding counts as a push of the default branch, as the first push of a repository does on
+        GitHub: the workflows it triggers run for its head commit, so CI has runs (check runs) there."""
         owner, sep, name = full_name.partition("/")
         if not sep or not owner or not name or "/" in name or not _name_ok(owner) or not _name_ok(name):
             msg = f"repository name must be OWNER/NAME (letters, digits, '-', '_', '.'), not {full_name!r}"
@@ -220,6 +229,9 @@ class Sandbox:
                 repo.pushed_at = now
             self.state.repos[repo.full_name.lower()] = repo
             self.engine.refresh_workflows(repo)
+            head = bare.resolve_commit(f"refs/heads/{branch}") if seed is not None and push else None
+            if head is not None:
+                self.engine.on_push(repo, "0" * 40, head, f"refs/heads/{branch}", actor=self.login, by_job=False)
             self.touch()
             return repo
 

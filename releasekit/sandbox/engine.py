@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from releasekit.sandbox.http import ApiError
+from releasekit.sandbox.rehearsal import publishes
 from releasekit.sandbox.runner import CommandRunner
 from releasekit.sandbox.state import Artifact, Job, Repo, Run, Workflow
 from releasekit.sandbox.workflow import (
@@ -308,7 +309,7 @@ class Engine:
             if rule.times is not None:
                 rule.times -= 1
             if rule.conclusion is not None:
-                job.outcome = rule.conclusion
+                job.outcome, job.scripted = rule.conclusion, True
             if rule.seconds is not None:
                 job.seconds = rule.seconds
             if rule.command is not None:
@@ -317,6 +318,8 @@ class Engine:
                 job.failed_step = rule.step
             if rule.artifacts:
                 job.artifacts = list(rule.artifacts)
+        if job.command is None and not job.scripted and publishes(self, run, job):
+            job.command = self.hub.publish_command
 
     # -- progress -----------------------------------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ class CommandRunner:
         runner_os = _runner_os(job.labels)
         env = {
             **base,
+            **self.hub.job_env,
             "CI": "true",
             "GITHUB_ACTIONS": "true",
             "GITHUB_REPOSITORY": repo.full_name,

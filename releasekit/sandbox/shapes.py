@@ -6,6 +6,7 @@ import base64
 import zlib
 from typing import Any
 
+from releasekit.backends.records import SIMULATED_STEP
 from releasekit.sandbox.clock import iso, iso_ms
 from releasekit.sandbox.gitstore import CommitInfo, TagInfo
 from releasekit.sandbox.state import Artifact, Asset, Job, Release, Repo, Run, Status, Workflow
@@ -332,8 +333,8 @@ class Shapes:
             "started_at": iso(job.started_at) if job.started_at else None,
             "completed_at": iso(job.completed_at) if job.completed_at else None,
             "output": {
-                "title": None,
-                "summary": None,
+                "title": "Simulated by the sandbox" if job.command is None else None,
+                "summary": simulated_summary(job) if job.command is None else None,
                 "text": None,
                 "annotations_count": 0,
                 "annotations_url": f"{api}/check-runs/{job.id}/annotations",
@@ -544,8 +545,16 @@ def _unverified(signature: str | None) -> JSON:
     }
 
 
+def simulated_summary(job: Job) -> str:
+    """What a job the sandbox only simulates says of itself (a check run's output summary)."""
+    decided = "a script" if job.scripted else "the sandbox's default"
+    return f"No command ran: the sandbox set this job's result ({job.outcome}, by {decided})."
+
+
 def _steps(job: Job) -> list[JSON]:
-    """Steps as GitHub lists them: done ones completed, the current one in progress, later ones queued."""
+    """Steps as GitHub lists them: done ones completed, the current one in progress, later ones queued. A job the
+    sandbox only simulates ends with SIMULATED_STEP (skipped once the job is done), so that no client mistakes it
+    for a real one; after the others, so that their numbers (`#step:N` in a log URL) stay the workflow's."""
     names = job.steps or ["Set up job", "Complete job"]
     out: list[JSON] = []
     start = job.started_at
@@ -579,6 +588,19 @@ def _steps(job: Job) -> list[JSON]:
                 "number": number,
                 "started_at": iso_ms(began) if began is not None else None,
                 "completed_at": iso_ms(ended) if ended is not None else None,
+            }
+        )
+    if job.command is None:
+        done = job.status == "completed"
+        moment = iso_ms(job.completed_at) if done and job.completed_at is not None else None
+        out.append(
+            {
+                "name": SIMULATED_STEP,
+                "status": "completed" if done else "queued",
+                "conclusion": "skipped" if done else None,
+                "number": count + 1,
+                "started_at": moment,
+                "completed_at": moment,
             }
         )
     return out

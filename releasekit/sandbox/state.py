@@ -89,7 +89,8 @@ class Job:
     seconds: float = 0.0  # planned duration once started (scripted jobs)
     outcome: str = "success"  # scripted conclusion
     failed_step: str | None = None
-    command: str | None = None  # executed for real when set
+    command: str | None = None  # executed for real when set; else the job is only simulated
+    scripted: bool = False  # a script rule set its outcome
     exit_code: int | None = None
     runner_name: str | None = None
     artifacts: list[str] = field(default_factory=list)

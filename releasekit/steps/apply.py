@@ -48,10 +48,16 @@ def ensure_commit(git: Git, journal: Journal, report: Report) -> str:
             f"{journal.base}`, or give the release up with `releasekit release --abort`"
         )
         raise JournalError(msg)
+    # `git add` of a deleted tracked path stages its removal, so the removed fragments go in the same commit (an
+    # untracked one, say gitignored, is only deleted: git would refuse a path it does not know).
+    removed = git.out("ls-files", "--", *journal.removed).splitlines() if journal.removed else []
     write_files(git.root, journal.files)
+    for rel in journal.removed:
+        (git.root / rel).unlink(missing_ok=True)
     failpoint("write")
-    commit = git.commit_files(sorted(journal.files), journal.message)
-    report("commit", f"{commit[:12]} {journal.message!r} ({len(journal.files)} files)")
+    commit = git.commit_files(sorted({*journal.files, *removed}), journal.message)
+    gone = f", {len(journal.removed)} removed" if journal.removed else ""
+    report("commit", f"{commit[:12]} {journal.message!r} ({len(journal.files)} files{gone})")
     return commit
 
 
@@ -139,7 +145,9 @@ def abort(git: Git, journal: Journal, report: Report) -> None:
         report("abort", f"dropped the release commit; {journal.branch} is back at {journal.base[:12]}")
     elif head == journal.base:
         # Files HEAD has are restored; a file the release created (a first CHANGELOG.md) is removed again.
-        tracked = set(git.out("ls-tree", "-r", "--name-only", "HEAD", "--", *journal.files).splitlines())
+        # ... and the news fragments it deleted come back.
+        paths = (*journal.files, *journal.removed)
+        tracked = set(git.out("ls-tree", "-r", "--name-only", "HEAD", "--", *paths).splitlines())
         if tracked:
             git.run("checkout", "--quiet", "HEAD", "--", *sorted(tracked))
         for created in sorted(set(journal.files) - tracked):

@@ -227,19 +227,38 @@ def package(ctx: Context) -> Verdict:
     python = ctx.located.config.publish.python
     if python is None:
         return Verdict("package", True, "no Python package configured (publish.python)", skipped=True)
-    from releasekit.backends.index import PackageError, index_target, project_metadata, version_on_index
+    from releasekit.backends.index import (
+        PackageError,
+        index_target,
+        pretend_version_env,
+        project_name,
+        version_on_index,
+    )
     from releasekit.version import format_version
 
+    wanted = format_version(ctx.plan.version, "pep440")
+    # The tag is the version: the export has no git to read it from, so the backend is told it (and the key says so).
+    tagged = ctx.located.config.versioning.source == "tag"
+    env = pretend_version_env(wanted) if tagged else {}
     started = time.perf_counter()
     try:
-        names, reused = _built(ctx, python.path)
+        names, reused, wrong = _built(ctx, python.path, env, wanted)
+        name = project_name(ctx.located.root / python.path)
     except PackageError as exc:
         return Verdict("package", False, str(exc), f"fix the package in {python.path}, commit, and run again")
     finally:
         ctx.build_seconds += time.perf_counter() - started
-    name, _ = project_metadata(ctx.located.root / python.path)
+    if wrong:
+        if tagged:
+            fix = (
+                "the build backend did not take the version releasekit gave it ("
+                + ", ".join(sorted(env))
+                + "): build it from the git tag, or list the file it reads in versioning.files"
+            )
+        else:
+            fix = "a file the build backend reads the version from is not bumped: add it to versioning.files"
+        return Verdict("package", False, f"built {'; '.join(wrong)}, but the release is {wanted}", fix)
     target = index_target(python.index, ctx.options.index_url)
-    wanted = format_version(ctx.plan.version, "pep440")
     try:
         present = version_on_index(target, name, wanted)
     except PackageError as exc:
@@ -252,12 +271,16 @@ def package(ctx: Context) -> Verdict:
             "an index never takes a version twice: release a higher version",
         )
     return Verdict(
-        "package", True, f"{names} build and pass twine check{reused}; {wanted} is not yet on {target.simple_url}"
+        "package",
+        True,
+        f"{names} build{' as ' + wanted if tagged else ''} and pass twine check{reused}; {wanted} is not yet on "
+        f"{target.simple_url}",
     )
 
 
-def _built(ctx: Context, package_path: str) -> tuple[str, str]:
-    """(the built files' names, how they were reused or ""): the build of HEAD's export with the release's edits.
+def _built(ctx: Context, package_path: str, env: dict[str, str], wanted: str) -> tuple[str, str, list[str]]:
+    """(the built files' names, how they were reused or "", the files whose metadata is not at `wanted`): the build
+    of HEAD's export with the release's edits, with `env` added to the build's environment.
 
     The dry run and the release itself both reuse a cached build, and only of the same tree: the key is a digest
     of the exact bytes the build would read (the export and the edits), the directory, the options and the tools,
@@ -267,7 +290,7 @@ def _built(ctx: Context, package_path: str) -> tuple[str, str]:
     entries expire after a day.
     """
     from releasekit.backends import buildcache
-    from releasekit.backends.index import build, twine_check
+    from releasekit.backends.index import build, twine_check, version_mismatches
 
     archive = _archive_head(ctx.git)
     edits = {change.path: change.after for change in ctx.plan.changes}
@@ -278,11 +301,17 @@ def _built(ctx: Context, package_path: str) -> tuple[str, str]:
         package=package_path,
         isolation=isolation,
         tools=buildcache.toolchain(isolation=isolation, requires=requires),
+        env=env,
     )
     cached = buildcache.lookup(key, isolation=isolation)
     if cached is not None:
         names = ", ".join(p.name for p in cached.files)
-        return names, f" (reused: this exact tree was built and checked {cached.when(time.time())})"
+        when = cached.when(time.time())
+        return (
+            names,
+            f" (reused: this exact tree was built and checked {when})",
+            version_mismatches(cached.files, wanted),
+        )
     with tempfile.TemporaryDirectory(prefix="releasekit-preflight-") as scratch:
         tree = Path(scratch) / "tree"
         _extract(archive, tree)
@@ -293,10 +322,10 @@ def _built(ctx: Context, package_path: str) -> tuple[str, str]:
             target.write_text(text, encoding="utf-8", newline="")
             if new:
                 target.chmod(0o644)  # the same mode whatever the umask: the tree is what the key says
-        built = build(tree / package_path, Path(scratch) / "dist", isolation=isolation)
+        built = build(tree / package_path, Path(scratch) / "dist", isolation=isolation, env=env)
         twine_check(built)
         buildcache.store(key, built)
-        return ", ".join(p.name for p in built), ""
+        return ", ".join(p.name for p in built), "", version_mismatches(built, wanted)
 
 
 def _archive_head(git: Git) -> bytes:

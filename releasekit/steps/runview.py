@@ -22,6 +22,21 @@ def state(status: str, conclusion: str | None) -> str:
     return conclusion if status == "completed" and conclusion else status
 
 
+def job_state(job: JobInfo) -> str:
+    """A job's state, marked when the sandbox only simulated it (a rehearsal must not pass a simulation for a
+    real result)."""
+    text = state(job.status, job.conclusion)
+    return f"{text} (simulated)" if job.simulated and job.conclusion != "skipped" else text
+
+
+def simulated_note(jobs: Sequence[JobInfo]) -> list[str]:
+    """A closing line naming the jobs the sandbox only simulated, or nothing."""
+    names = [j.name for j in jobs if j.simulated and j.conclusion != "skipped"]
+    if not names:
+        return []
+    return [f"  simulated by the sandbox, no command ran: {', '.join(names)}"]
+
+
 def parse_timestamp(text: str | None) -> float | None:
     """`2026-11-24T10:00:00Z` (or with milliseconds or an offset) -> seconds since the epoch; None if unreadable."""
     if not text:
@@ -102,11 +117,11 @@ class LineDisplay:
             attempt = f" (attempt {run.run_attempt})" if run.run_attempt > 1 else ""
             self._say(f"  run {run.id} {run.name}{attempt}: {run_state}  {run.html_url}")
         for job in jobs:
-            job_state = state(job.status, job.conclusion)
-            if self.seen.get(job.id) != job_state:
-                self.seen[job.id] = job_state
+            shown = state(job.status, job.conclusion)
+            if self.seen.get(job.id) != shown:
+                self.seen[job.id] = shown
                 took = f" in {duration(job)}" if job.status == "completed" and duration(job) else ""
-                self._say(f"    {job.name} [{machine_of(job, self.machines)}]: {job_state}{took}")
+                self._say(f"    {job.name} [{machine_of(job, self.machines)}]: {job_state(job)}{took}")
 
 
 class TableDisplay(LineDisplay):
@@ -125,7 +140,7 @@ class TableDisplay(LineDisplay):
         attempt = f" (attempt {run.run_attempt})" if run.run_attempt > 1 else ""
         lines = [f"  run {run.id} {run.name}{attempt}: {state(run.status, run.conclusion)}  {run.html_url}"]
         lines += table(
-            [(j.name, machine_of(j, self.machines), state(j.status, j.conclusion), duration(j)) for j in jobs],
+            [(j.name, machine_of(j, self.machines), job_state(j), duration(j)) for j in jobs],
             indent=4,
         )
         lines.append(f"  {clock_text(time.monotonic() - self.started)} watching")
@@ -169,9 +184,10 @@ def summary(
     took = clock_text(seconds_between(run.started_at or run.created_at, run.updated_at))
     out = [f"{run.name}: {state(run.status, run.conclusion)} in {took} (run {run.id}, attempt {run.run_attempt})"]
     out += table(
-        [(j.name, machine_of(j, machines), state(j.status, j.conclusion), duration(j)) for j in jobs],
+        [(j.name, machine_of(j, machines), job_state(j), duration(j)) for j in jobs],
         head=("job", "machine", "result", "took"),
     )
+    out += simulated_note(jobs)
     if release is None:
         return out
     return out + release_lines(release)
@@ -199,7 +215,8 @@ def failure(run: RunInfo, jobs: Sequence[JobInfo], machines: Mapping[str, frozen
         if job.conclusion == "cancelled" and not job.failed_steps:
             cancelled.append(job.name)
             continue
-        out.append(f"  {job.name} [{machine_of(job, machines)}]: {job.conclusion}  {job.html_url}")
+        marked = " (simulated)" if job.simulated else ""
+        out.append(f"  {job.name} [{machine_of(job, machines)}]: {job.conclusion}{marked}  {job.html_url}")
         out += [f"    step {s.number} {s.name!r}: {s.conclusion}  {job.step_url(s)}" for s in job.failed_steps]
     if cancelled:
         out.append(f"  cancelled: {', '.join(cancelled)}")

@@ -1,0 +1,236 @@
+"""`nox -s corpus`: releasekit on real repositories, each the whole story a new user would try.
+
+For every entry of ../shared/corpus (real projects' release files and history shape, made into a git repository
+by its materialize.py): `releasekit init`, `releasekit workflows`, `releasekit release patch --dry-run`, then a
+rehearsal of that release against a local GitHub (the sandbox, also the git `origin`) and a local package index,
+followed to the GitHub release. Every command runs as a user runs it (a child process, its output kept in the work
+directory). A table at the end says, per entry, what `init` found, the plan (version, tag, files, changelog), the
+time `init` and the dry run took, and how the rehearsal ended.
+
+Where ../shared/corpus is absent (a clone of releasekit alone), it says so and exits 0: the corpus is test data
+that lives beside the project, not in it. `--corpus DIR` names another one, `--only NAME` runs some entries,
+`--keep DIR` keeps the work directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus"
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "Corpus Rehearsal",
+    "GIT_AUTHOR_EMAIL": "rehearsal@example.invalid",
+    "GIT_COMMITTER_NAME": "Corpus Rehearsal",
+    "GIT_COMMITTER_EMAIL": "rehearsal@example.invalid",
+}
+STEP_TIMEOUT = 300
+
+
+@dataclass
+class Outcome:
+    entry: str
+    init: str = ""
+    init_ms: float = 0.0
+    found: list[str] = field(default_factory=list)
+    plan: str = ""
+    tag: str = ""
+    files: list[str] = field(default_factory=list)
+    changelog: str = ""
+    dry_ms: float = 0.0
+    rehearsal: str = ""
+    failed: str = ""
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[int, str, float]:
+    """Run one command, append it and its output to the entry's log; (exit code, output, milliseconds)."""
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=STEP_TIMEOUT
+        )
+        code, output = proc.returncode, proc.stdout + proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        code, output = 124, f"timed out after {STEP_TIMEOUT} s: {exc}"
+    took = (time.perf_counter() - started) * 1000
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"$ {' '.join(cmd)}   [{cwd}]\n{output}[exit {code}, {took:.0f} ms]\n\n")
+    return code, output, took
+
+
+def releasekit(*args: str) -> list[str]:
+    return [sys.executable, "-m", "releasekit", *args]
+
+
+def git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True, env=_env())
+    return proc.stdout.strip()
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_API_URL")}
+    return {**env, **IDENTITY, **extra}
+
+
+def read_plan(output: str, outcome: Outcome) -> None:
+    """What the dry run's plan says: the version and latest release, the tag, the files and the changelog."""
+    head = re.search(r"^Plan: release (\S+) of \S+ \(latest release: ([^)]*)\)", output, re.MULTILINE)
+    if head:
+        outcome.plan = f"{head.group(2)} -> {head.group(1)}"
+    tag = re.search(r"^\d+\. (?:Annotated|Signed) tag (\S+)", output, re.MULTILINE)
+    if tag:
+        outcome.tag = tag.group(1)
+    edits = re.search(r"^1\. Edit \d+ files?:\n((?:   .*\n)+)", output, re.MULTILINE)
+    if edits:
+        lines = [line.strip() for line in edits.group(1).splitlines()]
+        outcome.files = [line.split(":", 1)[0] for line in lines if not line.startswith("changelog:")]
+        changelog = [line for line in lines if line.startswith("changelog:")]
+        outcome.changelog = changelog[0].removeprefix("changelog:").strip() if changelog else ""
+
+
+def rehearse(entry: Path, work: Path, materialize: Path) -> Outcome:
+    from releasekit.sandbox.app import Sandbox
+    from releasekit.sandbox.index import PackageIndex
+    from releasekit.sandbox.rehearsal import publish_command
+
+    meta = json.loads((entry / "entry.json").read_text(encoding="utf-8"))
+    outcome = Outcome(entry.name)
+    repo, log = work / "repo", work / "log.txt"
+    made = subprocess.run(
+        [sys.executable, str(materialize), str(entry), str(repo)], capture_output=True, text=True, check=False
+    )
+    if made.returncode != 0:
+        outcome.failed = f"materialize.py: exit {made.returncode}: {(made.stderr or made.stdout).strip()[-300:]}"
+        return outcome
+    index = PackageIndex(work / "index")
+    # As `releasekit sandbox --index` rehearses: the generated release workflow's publish job runs the real
+    # `releasekit publish` (uploading to the local index), and seeding the repository counts as a push (CI runs).
+    hub = Sandbox(
+        work / "sandbox",
+        job_seconds=0.2,
+        queue_seconds=0.05,
+        publish_command=publish_command(index=True),
+        job_env={**index.twine_env(), "RELEASEKIT_INDEX_URL": index.url},
+    )
+    with index, hub:
+        name = meta["repository"]
+        hub.create_repo(name, seed=repo, push=True)
+        # Builds are isolated, as a user's are: pip installs each project's build backend from the package index
+        # this machine is configured for (the sandbox's index is only where releases go).
+        env = _env(**hub.env(), RELEASEKIT_INDEX_URL=index.url, RELEASEKIT_DEBUG="")
+        env["RELEASEKIT_CACHE_DIR"] = str(work / "cache")
+        # A clone of the real project: its origin is on GitHub when `init` looks; the rehearsal then points origin
+        # at the sandbox, which holds the same history (as the README's rehearsal does).
+        git(repo, "remote", "add", "origin", f"https://github.com/{name}.git")
+        code, output, outcome.init_ms = run(releasekit("init"), repo, env, log)
+        git(repo, "remote", "set-url", "origin", str(hub.remote_url(name)))
+        git(repo, "fetch", "-q", "origin")
+        branch = git(repo, "branch", "--show-current")
+        git(repo, "branch", "-q", "--set-upstream-to", f"origin/{branch}")
+        outcome.found = [line.strip() for line in output.splitlines() if line.startswith(("note:", "found", "  "))]
+        outcome.init = "ok" if code == 0 else f"exit {code}"
+        if code != 0:
+            outcome.failed = _last_error(output)
+            return outcome
+        outcome.init = _what_init_wrote(repo)
+        code, output, _ = run(releasekit("workflows"), repo, env, log)
+        if code != 0:
+            outcome.failed = f"workflows: {_last_error(output)}"
+            return outcome
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "chore: release with releasekit")
+        git(repo, "push", "-q", "origin", branch)
+
+        dry_run = releasekit("release", "patch", "--dry-run")
+        code, output, outcome.dry_ms = run(dry_run, repo, env, log)
+        read_plan(output, outcome)
+        if code != 0:
+            outcome.failed = f"dry run: {_last_error(output)}"
+            return outcome
+        code, output, _ = run(releasekit("release", "patch", "--poll", "0.2"), repo, env, log)
+        released = re.search(r"^Released (\S+): (\S+)", output, re.MULTILINE)
+        outcome.rehearsal = f"published {released.group(1)}" if released else f"exit {code}"
+        if code != 0:
+            outcome.failed = f"release: {_last_error(output)}"
+    return outcome
+
+
+def _what_init_wrote(repo: Path) -> str:
+    """The tag format and changelog of the releasekit.yaml `init` wrote."""
+    from releasekit.config.loader import load
+
+    config = load(repo / "releasekit.yaml").config
+    return f"tags {config.project.tag_format}; changelog {config.versioning.changelog or 'none'}"
+
+
+def _last_error(output: str) -> str:
+    errors = [line for line in output.splitlines() if "error" in line.lower() or line.startswith("  FAIL")]
+    return (errors[-1] if errors else output.strip().splitlines()[-1] if output.strip() else "no output")[:160]
+
+
+def table(outcomes: list[Outcome]) -> str:
+    rows = [
+        "| entry | init wrote | plan (latest -> next) | tag | files it edits | changelog | init ms | dry run ms "
+        "| rehearsal |",
+        "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- |",
+    ]
+    for o in outcomes:
+        rows.append(
+            f"| {o.entry} | {o.init} | {o.plan or '-'} | {o.tag or '-'} | {', '.join(o.files) or '-'} | "
+            f"{o.changelog or '-'} | {o.init_ms:.0f} | {o.dry_ms:.0f} | {o.rehearsal or '-'} |"
+        )
+    failures = [f"- {o.entry}: {o.failed}" for o in outcomes if o.failed]
+    return "\n".join(rows + (["", "Stopped:", *failures] if failures else []))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the corpus (default ../shared/corpus)")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME", help="run only this entry (repeatable)")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep it (logs: DIR/ENTRY/log.txt)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when an entry does not reach a published release")
+    args = parser.parse_args()
+    corpus = args.corpus.resolve()
+    materialize = corpus / "materialize.py"
+    if not materialize.is_file():
+        print(f"corpus: skipped: no corpus at {corpus} (it lives beside the project, in ../shared/corpus)")
+        return 0
+    entries = sorted(p for p in corpus.iterdir() if (p / "entry.json").is_file())
+    if args.only:
+        entries = [p for p in entries if p.name in args.only or any(n in p.name for n in args.only)]
+    base = args.keep.resolve() if args.keep else Path(tempfile.mkdtemp(prefix="releasekit-corpus-"))
+    outcomes = []
+    try:
+        for entry in entries:
+            work = base / entry.name
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            print(f"corpus: {entry.name} ...", flush=True)
+            try:
+                outcome = rehearse(entry, work, materialize)
+            except Exception as exc:  # one entry's surprise is a row of the table, not the end of the run
+                outcome = Outcome(entry.name, failed=f"{type(exc).__name__}: {exc}"[:200])
+            outcomes.append(outcome)
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    print()
+    print(table(outcomes))
+    if args.keep:
+        print(f"\nLogs: {base}/ENTRY/log.txt")
+    unpublished = [o for o in outcomes if not o.rehearsal.startswith("published")]
+    return 1 if args.strict and unpublished else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
