@@ -50,6 +50,7 @@ class Outcome:
     dry_ms: float = 0.0
     rehearsal: str = ""
     failed: str = ""
+    filled: list[str] = field(default_factory=list)
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[int, str, float]:
@@ -82,6 +83,52 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, **IDENTITY, **extra}
 
 
+def fill_left_out(repo: Path) -> list[str]:
+    """The corpus keeps a project's release files, not its docs: a README or license file that the package's
+    metadata reads (`project.readme`, `project.license-files`, hatch-fancy-pypi-readme's fragments), or towncrier's
+    template, is missing, and the build or the changelog fails on it. Write a stand-in for each (committed, so the
+    tree is clean) and say which."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+
+    pyproject = repo / "pyproject.toml"
+    if not pyproject.is_file():
+        return []
+    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    project = data.get("project", {})
+    readme = project.get("readme")
+    wanted = [readme] if isinstance(readme, str) else [readme.get("file")] if isinstance(readme, dict) else []
+    hooks = data.get("tool", {}).get("hatch", {}).get("metadata", {}).get("hooks", {})
+    wanted += [fragment.get("path") for fragment in hooks.get("fancy-pypi-readme", {}).get("fragments", [])]
+    # License files named outright (a glob that matches nothing is the backend's own business).
+    license_ = project.get("license")
+    wanted += [license_.get("file")] if isinstance(license_, dict) else []
+    wanted += [name for name in project.get("license-files", []) if not any(c in name for c in "*?[")]
+    filled = []
+    # A towncrier template kept beside the fragments: the stand-in is towncrier's own default for that markup.
+    template = data.get("tool", {}).get("towncrier", {}).get("template")
+    if isinstance(template, str) and ":" not in template and not (repo / template).exists():
+        from importlib.resources import files
+
+        default = files("towncrier") / "templates" / ("default.md" if template.endswith(".md") else "default.rst")
+        (repo / template).parent.mkdir(parents=True, exist_ok=True)
+        (repo / template).write_text(default.read_text(encoding="utf-8"), encoding="utf-8")
+        filled.append(template)
+    for name in [w for w in wanted if isinstance(w, str)]:
+        path = repo / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            title = project.get("name", repo.name)
+            path.write_text(f"# {title}\n\nA stand-in: the corpus leaves this file out.\n\n## 0.0.0\n\n", "utf-8")
+            filled.append(name)
+    if filled:
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"chore: stand-ins for {', '.join(filled)} (left out of the corpus)")
+    return filled
+
+
 def read_plan(output: str, outcome: Outcome) -> None:
     """What the dry run's plan says: the version and latest release, the tag, the files and the changelog."""
     head = re.search(r"^Plan: release (\S+) of \S+ \(latest release: ([^)]*)\)", output, re.MULTILINE)
@@ -93,7 +140,11 @@ def read_plan(output: str, outcome: Outcome) -> None:
     edits = re.search(r"^1\. Edit \d+ files?:\n((?:   .*\n)+)", output, re.MULTILINE)
     if edits:
         lines = [line.strip() for line in edits.group(1).splitlines()]
-        outcome.files = [line.split(":", 1)[0] for line in lines if not line.startswith("changelog:")]
+        described = ("changelog:", "version:")  # how the changelog and a tag-is-the-version source are made
+        outcome.files = [line.split(":", 1)[0] for line in lines if not line.startswith(described)]
+        source = [line for line in lines if line.startswith("version:")]
+        if source:
+            outcome.files.insert(0, "(the tag is the version)")
         changelog = [line for line in lines if line.startswith("changelog:")]
         outcome.changelog = changelog[0].removeprefix("changelog:").strip() if changelog else ""
 
@@ -112,6 +163,7 @@ def rehearse(entry: Path, work: Path, materialize: Path) -> Outcome:
     if made.returncode != 0:
         outcome.failed = f"materialize.py: exit {made.returncode}: {(made.stderr or made.stdout).strip()[-300:]}"
         return outcome
+    outcome.filled = fill_left_out(repo)
     index = PackageIndex(work / "index")
     # As `releasekit sandbox --index` rehearses: the generated release workflow's publish job runs the real
     # `releasekit publish` (uploading to the local index), and seeding the repository counts as a push (CI runs).
@@ -150,6 +202,14 @@ def rehearse(entry: Path, work: Path, materialize: Path) -> Outcome:
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "chore: release with releasekit")
         git(repo, "push", "-q", "origin", branch)
+        # As a release engineer does: wait for CI on the commit to be released to finish (the sandbox's jobs are
+        # simulated and quick), so the preflight's CI check reads results, not runs in progress.
+        head = git(repo, "rev-parse", "HEAD")
+        hub.wait_for(
+            lambda: all(r.status == "completed" for r in hub.runs(name) if r.head_sha == head),
+            timeout=120,
+            what="CI on the commit to release",
+        )
 
         dry_run = releasekit("release", "patch", "--dry-run")
         code, output, outcome.dry_ms = run(dry_run, repo, env, log)
@@ -174,8 +234,16 @@ def _what_init_wrote(repo: Path) -> str:
 
 
 def _last_error(output: str) -> str:
-    errors = [line for line in output.splitlines() if "error" in line.lower() or line.startswith("  FAIL")]
-    return (errors[-1] if errors else output.strip().splitlines()[-1] if output.strip() else "no output")[:160]
+    """The line that says why a command stopped: a failed preflight check, else the command's error line."""
+    lines = output.strip().splitlines()
+    failed = [line.strip() for line in lines if line.lstrip().startswith("FAIL ")]
+    # A multi-line error starts on the line after `releasekit init: error:` (the monorepo refusal).
+    errors = [
+        f"{line.strip()} {lines[i + 1].strip()}" if line.rstrip().endswith("error:") and i + 1 < len(lines) else line
+        for i, line in enumerate(lines)
+        if ": error:" in line or line.startswith("error")
+    ]
+    return (failed or [e.strip() for e in errors] or lines[-1:] or ["no output"])[0][:200]
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -190,6 +258,9 @@ def table(outcomes: list[Outcome]) -> str:
             f"{o.changelog or '-'} | {o.init_ms:.0f} | {o.dry_ms:.0f} | {o.rehearsal or '-'} |"
         )
     failures = [f"- {o.entry}: {o.failed}" for o in outcomes if o.failed]
+    filled = [f"- {o.entry}: {', '.join(o.filled)}" for o in outcomes if o.filled]
+    if filled:
+        rows += ["", "Stand-ins written for files the corpus leaves out (the build or towncrier reads them):", *filled]
     return "\n".join(rows + (["", "Stopped:", *failures] if failures else []))
 
 

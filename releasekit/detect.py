@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from releasekit.monorepo import Monorepo
     from releasekit.workflowfiles import ExistingWorkflowFile
 
 if sys.version_info >= (3, 11):
@@ -124,6 +125,9 @@ class Detection:
     """The ``pyproject.toml`` files that declare a Python project (``[project]`` or ``[tool.poetry]``), sorted."""
     tags: tuple[str, ...] = ()
     """The repository's tags, newest first (at most 200): ``releasekit init`` reads the tag format from them."""
+    monorepo: Monorepo | None = None
+    """Set when the repository holds several independently versioned packages (``releasekit.monorepo``); then
+    ``version_files`` holds only the files outside those packages."""
 
 
 # --------------------------------------------------------------------------- remotes
@@ -568,7 +572,12 @@ def detect(root: Path) -> Detection:
         if text is not None:
             _HANDLERS[path.name](rel, text, found)
 
+    from releasekit import monorepo
+
+    tags = _recent_tags(root)
+    workspace = monorepo.find(root, tags)
     version_files = _version_files(found)  # before the notes are gathered: it notes what it leaves out
+    version_files = _agreeing(version_files, tags, workspace, found)
     changelog, changelog_notes = _find_changelog(root)
     from releasekit import workflowfiles
 
@@ -583,7 +592,8 @@ def detect(root: Path) -> Detection:
         workflows=workflows,
         version_source="tag" if found.tag_versioned else "files",
         python_projects=tuple(sorted(found.python_projects)),
-        tags=_recent_tags(root),
+        tags=tags,
+        monorepo=workspace,
     )
 
 
@@ -594,6 +604,33 @@ def _recent_tags(root: Path) -> tuple[str, ...]:
     except _GitFailed:
         return ()
     return tuple(line.removeprefix("refs/tags/") for line in (out or "").splitlines() if line)
+
+
+def _agreeing(
+    files: tuple[DetectedVersionFile, ...], tags: tuple[str, ...], workspace: Monorepo | None, out: _Findings
+) -> tuple[DetectedVersionFile, ...]:
+    """The files that carry the project's version (``releasekit.versionagree``), the others noted; in a monorepo,
+    only the files outside its packages, read against the repository's own tags (not the packages' families)."""
+    import datetime
+
+    from releasekit.monorepo import tag_family
+    from releasekit.versionagree import agreeing
+
+    if workspace is not None:
+        inside = [vf for vf in files if workspace.owns(vf.path)]
+        if inside:
+            out.notes.append(
+                (
+                    "",
+                    f"{len(inside)} version files of the {len(workspace.packages)} workspace packages left out: "
+                    "releasekit releases one version per repository (monorepo releases: issue #15)",
+                )
+            )
+        files = tuple(vf for vf in files if not workspace.owns(vf.path))
+        tags = tuple(tag for tag in tags if tag_family(tag) is None)
+    kept, notes = agreeing(files, tags, year=datetime.datetime.now(datetime.timezone.utc).year)
+    out.notes += notes
+    return tuple(kept)
 
 
 def _version_files(found: _Findings) -> tuple[DetectedVersionFile, ...]:

@@ -36,6 +36,11 @@ class Journal:
     started: str
     run_id: int | None = None
     removed: list[str] = field(default_factory=list)  # paths the release commit deletes (news fragments)
+    # release.next-dev: the development commit made on the release commit after the tag (none: no such commit).
+    # Journals from before it lack these keys and load with the defaults: a release without one.
+    next_dev: str | None = None  # the development version
+    dev_message: str = ""
+    dev_files: dict[str, str] = field(default_factory=dict)  # path -> the full text the development commit writes
     format: int = FORMAT
 
     @staticmethod

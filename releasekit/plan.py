@@ -11,6 +11,7 @@ from typing import Literal
 import semver
 
 from releasekit.config.model import Config
+from releasekit.nextdev import NextDev
 from releasekit.versionfiles import FileChange
 
 
@@ -33,6 +34,8 @@ class ReleasePlan:
     run: ReleaseRun | None = None  # the run a release follows (release_run); None: as `workflow` says, on the tag
     unfollowed: str = ""  # an existing release workflow that is not followed, and why (release_unfollowed)
     current: str = ""  # where the version counted from came from, when not simply the latest tag (current_note)
+    next_dev: NextDev | None = None  # the development commit after the tag (release.next-dev)
+    next_dev_note: str = ""  # why release.next-dev makes no commit this time (a prerelease)
 
     def describe(self) -> str:
         """The whole plan as text, diffs included: what `--dry-run` prints."""
@@ -56,25 +59,42 @@ class ReleasePlan:
             "",
             f"2. Commit on {self.branch} (on {self.base[:12]}): {self.message!r}",
             f"3. {'Signed' if self.sign else 'Annotated'} tag {self.tag} on that commit",
-            f"4. Push {self.branch} and {self.tag} to origin in one atomic push",
         ]
+        if self.next_dev_note:
+            out.append(f"   {self.next_dev_note}")
+        step = 4
+        if self.next_dev is not None:
+            out += self.next_dev.describe(step, self.version)
+            step += 1
+            out.append(
+                f"{step}. Push {self.branch} (at the development commit) and {self.tag} (at the release commit) to "
+                "origin in one atomic push"
+            )
+        else:
+            out.append(f"{step}. Push {self.branch} and {self.tag} to origin in one atomic push")
+        follow, show = step + 1, step + 2
         if self.run is not None and self.run.existing:
             if self.run.push == "branch":
                 started = f"the push of {self.branch} starts (event push, branch {self.branch}"
             else:
                 started = f"the tag starts (event push, ref {self.tag}"
-            out.append(f"5. Follow the run of {self.run.file} that {started}; an existing workflow, not generated)")
             out.append(
-                f"6. Show the GitHub release of {self.tag} if {self.run.file} makes one (what it publishes is up to it)"
+                f"{follow}. Follow the run of {self.run.file} that {started}; an existing workflow, not generated)"
+            )
+            out.append(
+                f"{show}. Show the GitHub release of {self.tag} if {self.run.file} makes one (what it publishes is up "
+                "to it)"
             )
         elif self.workflow:
-            out.append(f"5. Follow the run of {self.workflow} that the tag starts (event push, ref {self.tag})")
-            out.append("6. Show the GitHub release it publishes:")
+            out.append(f"{follow}. Follow the run of {self.workflow} that the tag starts (event push, ref {self.tag})")
+            out.append(f"{show}. Show the GitHub release it publishes:")
             out += [f"   - {p}" for p in self.publishes]
         elif self.unfollowed:
-            out.append(f"5. Nothing to follow: {self.unfollowed}")
+            out.append(f"{follow}. Nothing to follow: {self.unfollowed}")
         else:
-            out.append("5. No release workflow is declared (a workflow with a push.tags trigger): nothing to follow")
+            out.append(
+                f"{follow}. No release workflow is declared (a workflow with a push.tags trigger): nothing to follow"
+            )
         return "\n".join(out) + "\n"
 
 

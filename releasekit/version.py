@@ -25,6 +25,7 @@ __all__ = [
     "is_development",
     "latest_development",
     "latest_release",
+    "next_development",
     "parse_given",
     "parse_version",
     "parse_written",
@@ -283,6 +284,27 @@ def _bump(latest: semver.Version, word: str, pre: str | None) -> semver.Version:
     released = latest.replace(prerelease=None, build=None)
     bumped: semver.Version = getattr(released, f"bump_{word}")()
     return bumped.replace(prerelease=f"{pre}.1")
+
+
+def next_development(
+    released: semver.Version, word: str, scheme: Scheme = "semver", today: datetime.date | None = None
+) -> Written:
+    """The development version that follows the release `released` (`release.next-dev`): its release numbers moved
+    by `word` (major, minor or patch) as the scheme moves them, with `.dev0`, as pip, click and poetry start
+    26.3.dev0, 8.5.0.dev0 and 2.5.0.dev0 right after a release. A prerelease or development version has none: its
+    own release is still ahead, and every `.devN` of it sorts below it."""
+    if released.prerelease is not None or is_development(released):
+        msg = f"{released} is a prerelease: the development version follows its release, not the prerelease"
+        raise VersionError(msg)
+    if word == "major" and scheme == "calver":
+        msg = "a calver version has no major: use `minor` (the next release) or `patch` (a fix)"
+        raise VersionError(msg)
+    if scheme == "semver":
+        bumped = released.replace(build=None).next_version(word)
+        numbers: tuple[int, ...] = (bumped.major, bumped.minor, bumped.patch)
+    else:
+        numbers = _numbers(release_numbers(released), word, scheme, today)
+    return _make(numbers, dev=0)
 
 
 def release_numbers(v: semver.Version) -> tuple[int, ...]:

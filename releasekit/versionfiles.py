@@ -9,7 +9,7 @@ import posixpath
 import re
 import sys
 from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -241,11 +241,14 @@ def read_current(root: Path, vf: VersionFile) -> tuple[str, int]:
     return _Document(kind, vf.path, text).string(tuple(key.split(".")))
 
 
-def plan_bumps(root: Path, files: Sequence[VersionFile], version: semver.Version) -> list[FileChange]:
+def plan_bumps(
+    root: Path, files: Sequence[VersionFile], version: semver.Version, texts: Mapping[str, str] | None = None
+) -> list[FileChange]:
     """The edits that write `version` into every declared file and the lock files that repeat it, in declared
     order, each lock file right after the file it follows. Files already at `version` are left out (but must
-    still hold the version where declared). A file named twice gets its second edit on top of the first."""
-    texts: dict[str, str] = {}
+    still hold the version where declared). A file named twice gets its second edit on top of the first. `texts`
+    are files as an earlier edit leaves them (the release commit's, for the development commit after it)."""
+    texts = dict(texts or {})
     changes: list[FileChange] = []
 
     def text_of(path: str) -> str:

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from releasekit.sandbox.app import Sandbox
     from releasekit.steps.watch import Clock
 
+# The release tests' shared set-up (an index, a build cache and scenes per module), defined once for the files
+# that ask for it by name.
+pytest_plugins = ["release_fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 GIT_IDENTITY = ("-c", "user.name=releasekit tests", "-c", "user.email=tests@example.invalid")
@@ -120,6 +124,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 _SLOW_FIRST = (
     "test_demo.py",
     "test_release.py",
+    "test_release_resume.py",
     "test_release_full.py",
     "test_publish.py",
     "test_preflight.py",

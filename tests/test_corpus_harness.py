@@ -48,3 +48,14 @@ def test_the_plan_is_read_from_the_dry_run() -> None:
     assert outcome.tag == "v1.4.0"
     assert outcome.files == ["voice-agent/pyproject.toml", "src-tauri/Cargo.lock"]
     assert outcome.changelog == "CHANGELOG.md: the Unreleased section becomes [1.4.0] - 2026-11-25"
+
+
+def test_a_tag_is_the_version_plan_names_no_version_file() -> None:
+    outcome = corpus.Outcome("scm")
+    text = PLAN.replace(
+        "   voice-agent/pyproject.toml: toml project.version 1.3.2 -> 1.4.0\n",
+        "   version: the tag is the version (versioning.source: tag): no version file to edit\n",
+    )
+    corpus.read_plan(text, outcome)
+    assert outcome.files == ["(the tag is the version)", "src-tauri/Cargo.lock"]
+

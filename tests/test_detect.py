@@ -224,7 +224,8 @@ def test_dynamic_version_is_skipped_with_a_note(tmp_path: Path) -> None:
 
 
 def test_poetry_version(tmp_path: Path) -> None:
-    write(tmp_path, "a/pyproject.toml", '[tool.poetry]\nname = "a"\nversion = "0.4.0"\n')
+    # One version in both (files that disagree are left out: test_init_monorepo.py).
+    write(tmp_path, "a/pyproject.toml", '[tool.poetry]\nname = "a"\nversion = "2.0.0rc1"\n')
     # Poetry 2: the version lives in [tool.poetry] and [project] declares it dynamic.
     write(
         tmp_path,
@@ -241,7 +242,7 @@ def test_poetry_version(tmp_path: Path) -> None:
     detection = detect(tmp_path)
 
     assert detection.version_files == (
-        DetectedVersionFile("a/pyproject.toml", "toml", "tool.poetry.version", "pep440", "0.4.0"),
+        DetectedVersionFile("a/pyproject.toml", "toml", "tool.poetry.version", "pep440", "2.0.0rc1"),
         DetectedVersionFile("b/pyproject.toml", "toml", "tool.poetry.version", "pep440", "2.0.0rc1"),
     )
     assert notes_about(detection, "c/pyproject.toml") == [

@@ -3,7 +3,7 @@
 One end-to-end scene tells the release story as a user lives it (a child process; the release workflow's publish job
 runs the real `releasekit publish`). The rest runs `releasekit.cli.main` in this process (`Scene.main`), on one
 shared scene when the test changes nothing it does not put back, else on a scene of its own. A release killed after
-each step needs a real process to kill (`RELEASEKIT_FAILPOINT`); the `--resume` or `--abort` after it runs here.
+each step (`--resume`, `--abort`) is in tests/test_release_resume.py; the fixtures both use in release_fixtures.py.
 Every scene shares one package index and one build cache: the package is built once per distinct tree (the cache
 never serves another tree, tests/test_buildcache.py); the verdicts themselves are tested in tests/test_preflight.py.
 """
@@ -15,85 +15,13 @@ import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import SharedSandboxes, copy_example, isolate_git
-from release_scene import FAST, PUBLISH, Scene, fake_token, make_scene, publish_from
+from conftest import SharedSandboxes
+from release_fixtures import POLL
+from release_scene import FAST, PUBLISH, Scene, fake_token, make_scene
 
-from releasekit.sandbox.app import Sandbox
 from releasekit.sandbox.index import PackageIndex
-
-Factory = Callable[..., Sandbox]
-QUICK_HUB = {"job_seconds": 0.05, "queue_seconds": 0.02}  # the runs of these tests take a fraction of a second
-POLL = ("--poll", "0.05")
-
-
-# -- shared for the module: the environment, the build cache, the index, a 1.4.0 build for the publish job -----------
-
-
-@pytest.fixture(scope="module")
-def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """releasekit's cache for every scene here: each distinct tree is built once in the module."""
-    return tmp_path_factory.mktemp("build-cache")
-
-
-@pytest.fixture(scope="module")
-def module_patch(tmp_path_factory: pytest.TempPathFactory, shared_cache: Path) -> Iterator[pytest.MonkeyPatch]:
-    """Isolated git and the shared cache for the module's set-ups (the autouse isolated_git is function-scoped)."""
-    with pytest.MonkeyPatch.context() as patch:
-        isolate_git(tmp_path_factory, patch)
-        patch.setenv("RELEASEKIT_CACHE_DIR", str(shared_cache))
-        yield patch
-
-
-@pytest.fixture(scope="module")
-def shared_index(tmp_path_factory: pytest.TempPathFactory, module_patch: pytest.MonkeyPatch) -> Iterator[PackageIndex]:
-    """The index every scene reads (nothing here uploads to it: the publish job runs with --skip-index)."""
-    with PackageIndex(tmp_path_factory.mktemp("index") / "packages") as index:
-        yield index
-
-
-@pytest.fixture(scope="module")
-def dist_140(tmp_path_factory: pytest.TempPathFactory, module_patch: pytest.MonkeyPatch) -> Path:
-    """fluxion-voice 1.4.0, built once: what the release workflow's build job hands its publish job (`--dist`)."""
-    from releasekit.backends.index import build
-
-    source = copy_example("fluxion", tmp_path_factory.mktemp("dist-source")) / "voice-agent"
-    for name in ("pyproject.toml", "fluxion_voice/__init__.py"):
-        path = source / name
-        path.write_text(path.read_text().replace('"1.3.2"', '"1.4.0"'))
-    dist = tmp_path_factory.mktemp("dist-140")
-    build(source, dist, isolation=False)
-    return dist
-
-
-@pytest.fixture
-def scenes(
-    tmp_path: Path,
-    sandbox_factory: Factory,
-    shared_index: PackageIndex,
-    shared_cache: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[Callable[..., Scene]]:
-    """A scene of the test's own, on the module's index and build cache (override with `index=True`, ...)."""
-    monkeypatch.setenv("RELEASEKIT_CACHE_DIR", str(shared_cache))
-    made: list[Scene] = []
-
-    def make(**options: Any) -> Scene:
-        settings: dict[str, Any] = {"index": shared_index, "publish_command": None, **QUICK_HUB, **options}
-        made.append(make_scene(tmp_path / f"scene-{len(made)}", sandbox_factory, **settings))
-        return made[-1]
-
-    yield make
-    for scene in made:
-        if scene.index is not None and scene.owns_index:
-            scene.index.stop()
-
-
-@pytest.fixture
-def scene(scenes: Callable[..., Scene]) -> Scene:
-    return scenes()
 
 
 class Calm:
@@ -317,67 +245,6 @@ def test_a_concurrent_release_refuses_while_the_lock_is_held(calm: Scene) -> Non
     assert proc.returncode == 1
     assert "another release is running in this repository (pid" in proc.stderr
     assert calm.state() == before
-
-
-# -- after a crash: --resume finishes, --abort gives up; the crash is a real process killed at a step -------------
-
-
-def _killed(scene: Scene, step: str) -> None:
-    killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": f"after-{step}"})
-    assert killed.returncode == 86, killed.stdout + killed.stderr
-
-
-def test_second_release_refuses_while_one_is_under_way(scene: Scene) -> None:
-    _killed(scene, "commit")
-    proc = scene.main("release", "1.5.0", *FAST)
-    assert proc.returncode == 1
-    assert "the release of 1.4.0" in proc.stderr and "--resume" in proc.stderr
-
-
-@pytest.mark.parametrize("step", ["write", "commit", "tag", "push", "run"])
-def test_resume_after_a_kill_at_each_step(scenes: Callable[..., Scene], dist_140: Path, step: str) -> None:
-    scene = scenes(publish_command=publish_from(dist_140))
-    _killed(scene, step)
-    proc = scene.main("release", "--resume", *POLL)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert scene.git("tag", "--list", "v1.4.*").split() == ["v1.4.0"]
-    assert scene.git("log", "--format=%s", "v1.3.2..HEAD").splitlines()[0] == "Release 1.4.0"
-    assert scene.git("log", "--format=%s", "v1.3.2..HEAD").count("Release 1.4.0") == 1
-    (release,) = scene.releases()
-    assert not release.draft
-    assert len(release.assets) == 3
-    runs = [r for r in scene.hub.runs("fluxion-app/fluxion") if r.path.endswith("release.yml")]
-    assert len(runs) == 1
-
-
-def test_abort_undoes_an_unpushed_release(scene: Scene) -> None:
-    before = scene.state()
-    _killed(scene, "tag")
-    proc = scene.main("release", "--abort")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "deleted local tag v1.4.0" in proc.stdout and "dropped the release commit" in proc.stdout
-    assert scene.state() == before
-    assert not (scene.project / ".git/releasekit/release.json").exists()
-
-
-def test_abort_refuses_once_the_tag_is_public(scene: Scene) -> None:
-    _killed(scene, "push")
-    proc = scene.main("release", "--abort")
-    assert proc.returncode == 1
-    assert "v1.4.0 is already on origin" in proc.stderr and "--resume" in proc.stderr
-
-
-def test_abort_after_the_files_were_written_restores_them(scene: Scene) -> None:
-    (scene.project / "CHANGELOG.md").unlink()
-    scene.git("commit", "-q", "-am", "docs: no changelog yet")
-    scene.git("push", "-q", "origin", "main")
-    before = scene.state()
-    _killed(scene, "write")
-    assert (scene.project / "CHANGELOG.md").exists()  # written from the commits, not yet committed
-    proc = scene.main("release", "--abort")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "restored the edited files" in proc.stdout
-    assert scene.state() == before
 
 
 # -- what goes wrong after the checks -------------------------------------------------------------------------------

@@ -108,6 +108,24 @@ def test_an_invalid_workflow_file_shows_as_a_failed_run(scene: tuple[Sandbox, Pa
     assert broken.error is not None and "line" in broken.error
 
 
+def test_a_matrix_the_sandbox_cannot_evaluate_fails_the_run_not_the_sandbox(scene: tuple[Sandbox, Path]) -> None:
+    """A matrix read with fromJSON from a simulated job's outputs (which are empty), as real monorepos write it:
+    the run fails with the reason, as GitHub fails a run whose strategy it cannot evaluate; the push goes through."""
+    hub, root = scene
+    workflow = (
+        "on: push\njobs:\n  changes:\n    runs-on: ubuntu-latest\n    outputs:\n"
+        "      packages: ${{ steps.filter.outputs.packages }}\n    steps:\n      - id: filter\n        run: echo\n"
+        "  test:\n    needs: changes\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n"
+        "        package: ${{ fromJSON(needs.changes.outputs.packages) }}\n    steps:\n      - run: echo\n"
+    )
+    commit(root, ".github/workflows/changes.yml", workflow)
+    push(root, "main")
+    runs = {r.path: r for r in finished(hub, 2)}
+    failed = runs[".github/workflows/changes.yml"]
+    assert (failed.conclusion, failed.jobs) == ("failure", [])
+    assert failed.error is not None and "fromJSON" in failed.error
+
+
 def test_dispatch_returns_the_run_id_when_asked(scene: tuple[Sandbox, Path]) -> None:
     hub, _ = scene
     answer = api(

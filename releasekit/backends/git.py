@@ -156,8 +156,8 @@ class Git:
         args.append(f"{since}..HEAD" if since else "HEAD")
         return [s for s in self.out(*args).splitlines() if s.strip()]
 
-    def head_subject(self) -> str:
-        return self.out("log", "-1", "--format=%s")
+    def head_subject(self, ref: str = "HEAD") -> str:
+        return self.out("log", "-1", "--format=%s", ref)
 
     def config(self, key: str) -> str | None:
         proc = self.run("config", "--get", key, check=False)
@@ -170,8 +170,8 @@ class Git:
         self.run("commit", "--quiet", "--no-verify", "-m", message, "--", *paths)
         return self.out("rev-parse", "HEAD")
 
-    def create_tag(self, tag: str, message: str, *, sign: bool) -> None:
-        self.run("tag", "--sign" if sign else "--annotate", "-m", message, tag, "HEAD")
+    def create_tag(self, tag: str, message: str, *, sign: bool, target: str = "HEAD") -> None:
+        self.run("tag", "--sign" if sign else "--annotate", "-m", message, tag, target)
 
     def delete_tag(self, tag: str) -> None:
         self.run("tag", "--delete", tag)

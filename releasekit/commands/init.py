@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from releasekit.detect import Detection
+    from releasekit.monorepo import Monorepo
     from releasekit.tagguess import TagGuess
     from releasekit.workflowfiles import ExistingWorkflowFile
 
@@ -43,11 +44,15 @@ def noxfile_text() -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lock-only", action="store_true", help="only write releasekit.lock (the action pins)")
     parser.add_argument("--name", help="project name (default: the directory name)")
+    parser.add_argument(
+        "--single",
+        action="store_true",
+        help="in a monorepo, write the config for the repository itself (its own files and tags) anyway",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from releasekit.config.model import NAME
-    from releasekit.detect import detect
     from releasekit.lock import DEFAULT_PINS, LOCK_NAME, lock_text
     from releasekit.render.writer import Change, OverwriteRefused, apply
 
@@ -59,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     planned: dict[Path, str] = {root / LOCK_NAME: lock_text(DEFAULT_PINS)}
     notes: list[str] = []
     if not args.lock_only:
-        detection = detect(root)
+        detection = _detect(root, single=args.single)
         name = args.name or _project_name(root.name)
         planned[root / args.config] = scaffold(detection, name)
         notes += list(detection.notes)
@@ -96,6 +101,25 @@ def run(args: argparse.Namespace) -> int:
     if not args.lock_only:
         print("\nNext: review releasekit.yaml, then run `releasekit workflows` (or `nox -s workflows`).")
     return 0
+
+
+def _detect(root: Path, *, single: bool) -> Detection:
+    """What `detect` finds; a monorepo is refused (nothing written) unless `single`."""
+    from releasekit.detect import detect
+
+    detection = detect(root)
+    if detection.monorepo is not None and not single:
+        raise UsageError(_monorepo_refusal(detection.monorepo))
+    return detection
+
+
+def _monorepo_refusal(monorepo: Monorepo) -> str:
+    return (
+        f"this repository is a monorepo: {monorepo.summary()}.\n"
+        "releasekit releases one version per repository today; releasing each package on its own is issue #15.\n"
+        "Nothing was written. `releasekit init --single` writes the config for the repository itself anyway: "
+        "its own version files (none inside the packages) and its own tags (v<version>, not <package>-v<version>)."
+    )
 
 
 def _print_existing(existing: Sequence[ExistingWorkflowFile]) -> None:
@@ -145,6 +169,7 @@ def scaffold(detection: Detection, name: str) -> str:
     lines = [
         f"# releasekit.yaml: how this project is tested and released. Reference: {docs('config.md')}",
         "# Generate the workflows with `releasekit workflows` (or `nox -s workflows`).",
+        *_monorepo_lines(detection.monorepo),
         "",
         "project:",
         f"  name: {q(name)}",
@@ -184,6 +209,19 @@ def scaffold(detection: Detection, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _monorepo_lines(monorepo: Monorepo | None) -> list[str]:
+    """The scaffold's header in a monorepo (`init --single`): what was found, and that this config is the root's."""
+    import textwrap
+
+    if monorepo is None:
+        return []
+    text = (
+        f"A monorepo: {monorepo.summary()}. Written with --single: one version for the repository itself, from its "
+        "own files and tags; the packages are not released by releasekit yet (monorepo releases: issue #15)."
+    )
+    return textwrap.wrap(text, width=116, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
+
+
 _SCHEME_NOTES = {
     "semver": "MAJOR.MINOR.PATCH: patch 1.4.1 -> 1.4.2, minor -> 1.5.0, major -> 2.0.0",
     "pep440": "versions as written (1.4): patch -> 1.4.1, minor -> 1.5, major -> 2.0",
@@ -195,11 +233,15 @@ def _tag_guess(detection: Detection) -> TagGuess:
     """The tag format and version scheme the repository's tags follow (the files' version when it has none)."""
     import datetime
 
+    from releasekit.monorepo import tag_family
     from releasekit.tagguess import guess_tag_format
 
     held = detection.version_files[0].version if detection.version_files else None
     year = datetime.datetime.now(datetime.timezone.utc).year
-    return guess_tag_format(detection.tags, held, year=year)
+    tags = detection.tags
+    if detection.monorepo is not None:  # the repository's own tags, not its packages' families
+        tags = tuple(tag for tag in tags if tag_family(tag) is None)
+    return guess_tag_format(tags, held, year=year)
 
 
 def _tag_glob(tag_format: str) -> str:

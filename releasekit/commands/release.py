@@ -167,12 +167,17 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
             removed=list(plan.removed),
             started=now(),
         )
+        if plan.next_dev is not None:
+            journal.next_dev = str(plan.next_dev.version)
+            journal.dev_message = plan.next_dev.message
+            journal.dev_files = {c.path: c.after for c in plan.next_dev.changes}
         journal.save(git_dir)
         return _carry_out(args, session, journal)
 
 
 def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[ReleasePlan, list[Verdict]]:
     from releasekit import plan as planning
+    from releasekit.nextdev import plan_next_dev
     from releasekit.steps import preflight
     from releasekit.version import latest_development, latest_release, resolve_target, tag_for
     from releasekit.versionfiles import plan_bumps
@@ -213,6 +218,7 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     )
     if log_change is not None:
         changes.append(log_change)
+    next_dev, next_dev_note = plan_next_dev(config, root, version, changes, day)
     plan = planning.ReleasePlan(
         repository=config.project.repository,
         version=version,
@@ -231,6 +237,8 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
         removed=log_removed,
         version_source=_tag_source_note(config, version),
         current=_current_note(fmt, latest, held, tags, development_tag=development is not None),
+        next_dev=next_dev,
+        next_dev_note=next_dev_note,
     )
     print(f"releasekit release {version} ({plan.repository}; latest release {previous or 'none'})")
     print("preflight")
@@ -329,7 +337,7 @@ def _verdict(v: Verdict) -> None:
 def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) -> int:
     from releasekit.journal import Journal
     from releasekit.plan import release_run, release_unfollowed
-    from releasekit.steps.apply import ensure_commit, ensure_pushed, ensure_tag, failpoint
+    from releasekit.steps.apply import ensure_commit, ensure_dev_commit, ensure_pushed, ensure_tag, failpoint
 
     config, git = session.located.config, session.git
     print("release")
@@ -337,7 +345,11 @@ def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) ->
     failpoint("commit")
     ensure_tag(git, journal, commit, sign=config.release.sign_tags, report=say)
     failpoint("tag")
-    ensure_pushed(git, journal, commit, say)
+    tip = commit
+    if journal.next_dev is not None:
+        tip = ensure_dev_commit(git, journal, commit, say)
+        failpoint("dev-commit")
+    ensure_pushed(git, journal, commit, say, tip=tip)
     failpoint("push")
     run = release_run(config)
     if run is None or args.no_watch:

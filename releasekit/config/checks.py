@@ -128,7 +128,8 @@ def semantic_problems(located: Located) -> list[Problem]:
     def at(path: PathKey, message: str) -> None:
         out.append(located.problem(path, message))
 
-    for check in (_versioning, _machines, _services, _env, _workflows, _existing_workflows, _publish, _full_release):
+    checks = (_versioning, _machines, _services, _env, _workflows, _existing_workflows, _publish, _full_release)
+    for check in (*checks, _next_dev):
         check(located, at)
     return out
 
@@ -335,6 +336,41 @@ def _full_release(located: Located, at: _At) -> None:
         problem = _input_problem(spec.type, value, spec.options)
         if problem:
             at((*base, "inputs", name), f"release.full.inputs.{name}: {problem.replace('default ', 'value ', 1)}")
+
+
+def _next_dev(located: Located, at: _At) -> None:
+    """release.next-dev has a PEP 440 file to write the development version into, and nothing that contradicts it."""
+    c = located.config
+    bump = c.release.next_dev_bump
+    if bump is None:
+        return
+    path: PathKey = ("release", "next-dev")
+    value = "true" if c.release.next_dev is True else bump
+    if c.versioning.source == "tag":
+        at(
+            path,
+            f"release.next-dev: {value}, but versioning.source is `tag`: the tag is the version, and between "
+            "releases the backend already counts a development version from it (setuptools_scm and hatch-vcs make "
+            "X.Y.Z+1.devN); there is no file to start one in. Remove release.next-dev",
+        )
+        return
+    if bump == "major" and c.versioning.scheme == "calver":
+        at(path, "release.next-dev: a calver version has no major; use `minor` (the next release) or `patch`")
+    if c.versioning.files and not any(vf.effective_format == "pep440" for vf in c.versioning.files):
+        at(
+            path,
+            f"release.next-dev: {value}, but no file in versioning.files is written as PEP 440 (pyproject.toml, "
+            "setup.cfg, *.py, or `format: pep440`), and semver files (Cargo.toml, package.json) keep the released "
+            "version: there is nothing to start a development version in. Remove release.next-dev",
+        )
+    for i, existing in enumerate(c.existing_workflows):
+        if existing.release == "branch":
+            at(
+                path,
+                f"release.next-dev: {value}, but existing-workflows[{i}] ({existing.file}) releases on a push to "
+                f"{c.project.default_branch}, and with next-dev that push is the development commit (the workflow "
+                "would release the development version). Remove release.next-dev, or let the tag start the release",
+            )
 
 
 def _check_workflow(located: Located, key: str, at: _At) -> None:

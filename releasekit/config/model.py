@@ -508,6 +508,30 @@ class ReleaseSettings:
     full: FullRelease = field(
         default=FullRelease(), metadata=meta("The manual full release (`releasekit release-full`).")
     )
+    next_dev: bool | Literal["major", "minor", "patch"] = field(
+        default=False,
+        metadata=meta(
+            "After the release commit and its tag, a second commit starts the next development version in the "
+            "PEP 440 version files, as pip, click and poetry do: `true` or `minor` (1.4.0 -> 1.5.0.dev0), `patch` "
+            "(1.4.1.dev0) or `major` (2.0.0.dev0); the branch is pushed at it, the tag stays on the release commit. "
+            "Semver files (Cargo.toml, package.json, tauri.conf.json) keep the released version. Not with "
+            "`versioning.source: tag`."
+        ),
+    )
+    next_dev_message: str = field(
+        default="Start version {version}",
+        metadata=meta(
+            "Message of the development commit (`release.next-dev`); `{version}` is the development version.",
+            check="message_format",
+        ),
+    )
+
+    @property
+    def next_dev_bump(self) -> Literal["major", "minor", "patch"] | None:
+        """How `next-dev` moves the released version (`true` is `minor`), or None when it is off."""
+        if isinstance(self.next_dev, bool):
+            return "minor" if self.next_dev else None
+        return self.next_dev
 
 
 @dataclass(frozen=True)

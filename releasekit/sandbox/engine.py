@@ -243,7 +243,17 @@ class Engine:
             run.status, run.conclusion, run.run_started_at = "completed", "failure", now
             self._changed(run)
             return run
-        for planned in plan_jobs(spec, ctx):
+        try:
+            planned_jobs = plan_jobs(spec, ctx)
+        except ValueError as exc:
+            # GitHub fails the run when it cannot evaluate a job's strategy or name (here, for instance, a matrix
+            # read with fromJSON from the outputs of a job the sandbox only simulates, which has none).
+            run.error = f"{path}: {exc}"
+            run.status, run.conclusion, run.run_started_at = "completed", "failure", now
+            self.hub.touch()
+            self._changed(run)
+            return run
+        for planned in planned_jobs:
             self._add_job(run, planned, now)
         if not run.jobs:
             run.status, run.conclusion, run.run_started_at = "completed", "success", now

@@ -1,4 +1,5 @@
-"""Carry out a release's local and remote changes: write the files, commit, tag, push atomically.
+"""Carry out a release's local and remote changes: write the files, commit, tag, (with release.next-dev) commit the
+development version, push atomically.
 
 Each step first looks at the real state (is HEAD already the release commit, is the tag there, has the remote got
 both) so that running it again after a crash, a kill or a network failure does nothing twice.
@@ -42,6 +43,10 @@ def ensure_commit(git: Git, journal: Journal, report: Report) -> str:
         if head is not None and _is_release_commit(git, journal):
             report("commit", f"{head[:12]} already made: {journal.message!r}")
             return head
+        if head is not None and _is_dev_commit(git, journal):  # killed after the development commit
+            release = git.out("rev-parse", "HEAD^")
+            report("commit", f"{release[:12]} already made: {journal.message!r}")
+            return release
         msg = (
             f"HEAD moved since the release of {journal.version} started (it was {journal.base[:12]}, now "
             f"{(head or 'none')[:12]}); put it back with `git switch {journal.branch} && git reset --hard "
@@ -61,9 +66,39 @@ def ensure_commit(git: Git, journal: Journal, report: Report) -> str:
     return commit
 
 
-def _is_release_commit(git: Git, journal: Journal) -> bool:
-    """HEAD is the commit this release made: on the release's base, with its message."""
-    return git.rev("HEAD^") == journal.base and git.head_subject() == journal.message
+def _is_release_commit(git: Git, journal: Journal, ref: str = "HEAD") -> bool:
+    """`ref` is the commit this release made: on the release's base, with its message."""
+    return git.rev(f"{ref}^") == journal.base and git.head_subject(ref) == journal.message
+
+
+def _is_dev_commit(git: Git, journal: Journal) -> bool:
+    """HEAD is the development commit this release made (release.next-dev): on its release commit, with its
+    message."""
+    return (
+        journal.next_dev is not None
+        and git.head_subject() == journal.dev_message
+        and _is_release_commit(git, journal, "HEAD^")
+    )
+
+
+def ensure_dev_commit(git: Git, journal: Journal, commit: str, report: Report) -> str:
+    """The development commit on top of the release commit `commit` (release.next-dev): made now, or found already
+    made. Returns the commit the branch is pushed at."""
+    head = git.rev("HEAD")
+    if head != commit:
+        if head is not None and _is_dev_commit(git, journal):
+            report("next-dev", f"{head[:12]} already made: {journal.dev_message!r}")
+            return head
+        msg = (
+            f"HEAD moved since the release commit {commit[:12]} of {journal.version} was made (now "
+            f"{(head or 'none')[:12]}); put it back with `git switch {journal.branch} && git reset --hard "
+            f"{commit}`, or give the release up with `releasekit release --abort`"
+        )
+        raise JournalError(msg)
+    write_files(git.root, journal.dev_files)
+    made = git.commit_files(sorted(journal.dev_files), journal.dev_message)
+    report("next-dev", f"{made[:12]} {journal.dev_message!r} ({len(journal.dev_files)} files)")
+    return made
 
 
 def ensure_tag(git: Git, journal: Journal, commit: str, *, sign: bool, report: Report) -> None:
@@ -77,17 +112,17 @@ def ensure_tag(git: Git, journal: Journal, commit: str, *, sign: bool, report: R
             f"delete it (`git tag -d {journal.tag}`) and run `releasekit release --resume`"
         )
         raise JournalError(msg)
-    git.create_tag(journal.tag, journal.message, sign=sign)
+    git.create_tag(journal.tag, journal.message, sign=sign, target=commit)
     report("tag", f"{journal.tag} ({'signed' if sign else 'annotated'}) on {commit[:12]}")
 
 
-def ensure_pushed(git: Git, journal: Journal, commit: str, report: Report) -> None:
-    """Push the branch and the tag together, unless origin already has both."""
+def ensure_pushed(git: Git, journal: Journal, commit: str, report: Report, tip: str | None = None) -> None:
+    """Push the branch (at `tip`: the development commit with release.next-dev, else the release commit) and the
+    tag (at the release commit `commit`) together, unless origin already has both."""
+    tip = tip or commit
     branch_ref, tag_ref = f"refs/heads/{journal.branch}", f"refs/tags/{journal.tag}"
     remote = git.remote_refs(branch_ref, tag_ref, f"{tag_ref}^{{}}")  # ^{} : the commit an annotated tag is on
-    if remote.get(tag_ref) == commit and (
-        remote.get(branch_ref) == commit or _contains(git, remote, branch_ref, commit)
-    ):
+    if remote.get(tag_ref) == commit and (remote.get(branch_ref) == tip or _contains(git, remote, branch_ref, tip)):
         report("push", f"origin already has {journal.branch} and {journal.tag}")
         return
     if remote.get(tag_ref) not in (None, commit):
@@ -97,7 +132,8 @@ def ensure_pushed(git: Git, journal: Journal, commit: str, report: Report) -> No
         git.push_atomic(journal.branch, journal.tag)
     except PushRejected as exc:
         raise PushRejected(_rejected_message(git, journal, str(exc))) from None
-    report("push", f"{journal.branch} and {journal.tag} pushed to origin (atomic)")
+    at = f" (at the development commit {tip[:12]})" if tip != commit else ""
+    report("push", f"{journal.branch}{at} and {journal.tag} pushed to origin (atomic)")
 
 
 def _contains(git: Git, remote: dict[str, str], ref: str, commit: str) -> bool:
@@ -111,8 +147,9 @@ def _rejected_message(git: Git, journal: Journal, reason: str) -> str:
         git.delete_tag(journal.tag)
         git.run("reset", "--quiet", "--hard", journal.base)
         Journal.remove(git.git_dir())
+        commits = "release and development commits" if journal.next_dev else "release commit"
         undone = (
-            f"nothing was pushed, and the local release commit and tag {journal.tag} were undone "
+            f"nothing was pushed, and the local {commits} and tag {journal.tag} were undone "
             f"({journal.branch} is back at {journal.base[:12]})"
         )
     except GitError as exc:
@@ -140,7 +177,14 @@ def abort(git: Git, journal: Journal, report: Report) -> None:
         git.delete_tag(journal.tag)
         report("abort", f"deleted local tag {journal.tag}")
     head = git.rev("HEAD")
-    if head != journal.base and _is_release_commit(git, journal):
+    if head != journal.base and _is_dev_commit(git, journal):
+        git.run("reset", "--quiet", "--hard", journal.base)
+        report(
+            "abort",
+            f"dropped the development commit and the release commit; {journal.branch} is back at {journal.base[:12]}",
+        )
+    elif head != journal.base and _is_release_commit(git, journal):
+        # --hard also undoes the development version's files, if a kill came after writing them.
         git.run("reset", "--quiet", "--hard", journal.base)
         report("abort", f"dropped the release commit; {journal.branch} is back at {journal.base[:12]}")
     elif head == journal.base:
