@@ -3,6 +3,8 @@ tools."""
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.options.sessions = ["tests", "lint"]
@@ -14,11 +16,16 @@ nox.options.error_on_missing_interpreters = True
 def tests(session: nox.Session) -> None:
     """Run the test suite (real git, real linters on every generated workflow)."""
     session.install("-e", ".[test]")
-    # One worker per core, each test file on one worker (files share module-scoped scenes), handed out in the order
-    # conftest.py puts them (the slow files first); the 15 slowest tests are printed on every run, so a slow one
-    # shows up. Options given after `--` come later and win.
+    # The suite starts a few hundred Python processes (the real command line, the sandbox's jobs); let them keep
+    # compiled bytecode (an environment that sets PYTHONDONTWRITEBYTECODE makes each recompile releasekit: ~8%).
+    session.env["PYTHONDONTWRITEBYTECODE"] = ""
+    # A worker per core and one more (the end-to-end tests wait on child processes and sockets: a third worker on
+    # two cores fills those gaps), each test file on one worker (files share module-scoped scenes), handed out in
+    # the order conftest.py puts them (the slow files first); the 15 slowest tests are printed on every run, so a
+    # slow one shows up. Options given after `--` come later and win.
+    workers = str((os.cpu_count() or 1) + 1)
     session.run(
-        "pytest", "-n", "auto", "--dist", "loadfile", "--no-loadscope-reorder", "--durations=15", *session.posargs
+        "pytest", "-n", workers, "--dist", "loadfile", "--no-loadscope-reorder", "--durations=15", *session.posargs
     )
 
 
