@@ -262,3 +262,20 @@ def test_a_link_that_loops_is_an_error_not_an_endless_read() -> None:
         finally:
             server.shutdown()
         assert gh.requests["GET"] == 2  # the first page, then page 2, whose `next` is itself: it stops there
+
+
+def test_green_checks_the_sandbox_only_simulated_are_named_so(
+    sandbox_factory: Callable[..., Sandbox], tmp_path: Path
+) -> None:
+    """A rehearsal's CI passes on simulated jobs: the verdict is green, and says how much of it ran nothing."""
+    workflow = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n"
+    hub, _seeded = make_hub(sandbox_factory, tmp_path, {".github/workflows/ci.yml": workflow})
+    work = tmp_path / "work"
+    git(work, "commit", "-q", "--allow-empty", "-m", "second")
+    git(work, "push", "-q", hub.remote_url(REPO), "main")
+    head = git(work, "rev-parse", "HEAD")
+    hub.wait_for(lambda: [r for r in hub.state.runs.values() if r.head_sha == head and r.status == "completed"])
+    verdict = ci_verdict(client(hub), head)
+    assert verdict == Verdict(
+        "ci", True, f"1 checks green on {head[:12]} (1 of them only simulated by the sandbox: no command ran)"
+    )

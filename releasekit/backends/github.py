@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from releasekit.backends.records import AssetInfo, Check, ReleaseInfo, RepoInfo, asset_record, release_record
+from releasekit.backends.records import (
+    SIMULATED_CHECK,
+    AssetInfo,
+    Check,
+    ReleaseInfo,
+    RepoInfo,
+    asset_record,
+    release_record,
+)
 from releasekit.errors import ReleasekitError
 from releasekit.github_rules import MAX_PER_PAGE
 
@@ -404,7 +412,13 @@ class GitHub:
         # The combined status pages its `statuses` the same way (its `state` covers them all, but names none).
         statuses = self.get_all(f"/commits/{sha}/status", what=f"reading the status of {sha}", items="statuses")
         found = [
-            Check(r["name"], r.get("conclusion") or r.get("status") or "pending", r.get("html_url") or "") for r in runs
+            Check(
+                r["name"],
+                r.get("conclusion") or r.get("status") or "pending",
+                r.get("html_url") or "",
+                simulated=(r.get("output") or {}).get("title") == SIMULATED_CHECK,
+            )
+            for r in runs
         ]
         found += [
             Check(s.get("context") or "status", s.get("state") or "pending", s.get("target_url") or "")

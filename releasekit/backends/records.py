@@ -23,6 +23,7 @@ class Check:
     name: str
     state: str  # success | failure | pending | neutral | skipped | cancelled | ...
     url: str
+    simulated: bool = False  # a sandbox's check run of a job it only simulated (no command ran)
 
     @property
     def failed(self) -> bool:
@@ -57,6 +58,8 @@ FAILED_CONCLUSIONS = frozenset({"failure", "cancelled", "timed_out", "startup_fa
 # The step `releasekit sandbox` lists in a job it only simulates (no command ran: its result is the sandbox's, by
 # default success). A step name is free text on GitHub, so the marker fits GitHub's contract; the run view reads it.
 SIMULATED_STEP = "Simulated by the sandbox (no command ran)"
+# The sandbox's check run of a simulated job says so in its `output.title` (free text in GitHub's description).
+SIMULATED_CHECK = "Simulated by the sandbox"
 
 
 @dataclass(frozen=True)

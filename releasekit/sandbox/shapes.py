@@ -6,7 +6,7 @@ import base64
 import zlib
 from typing import Any
 
-from releasekit.backends.records import SIMULATED_STEP
+from releasekit.backends.records import SIMULATED_CHECK, SIMULATED_STEP
 from releasekit.sandbox.clock import iso, iso_ms
 from releasekit.sandbox.gitstore import CommitInfo, TagInfo
 from releasekit.sandbox.state import Artifact, Asset, Job, Release, Repo, Run, Status, Workflow
@@ -333,7 +333,7 @@ class Shapes:
             "started_at": iso(job.started_at) if job.started_at else None,
             "completed_at": iso(job.completed_at) if job.completed_at else None,
             "output": {
-                "title": "Simulated by the sandbox" if job.command is None else None,
+                "title": SIMULATED_CHECK if job.command is None else None,
                 "summary": simulated_summary(job) if job.command is None else None,
                 "text": None,
                 "annotations_count": 0,

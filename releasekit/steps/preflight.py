@@ -210,7 +210,10 @@ def ci_green(ctx: Context) -> Verdict:
             f"no check run or status for {head[:12]}: CI has not run on this commit",
             "push it and let CI run, or pass --skip-ci-check if the project has no CI",
         )
-    return Verdict("ci", True, f"{len(checks)} checks green on {head[:12]}")
+    simulated = sum(c.simulated for c in checks)
+    # A rehearsal's CI is the sandbox's: say how much of the green ran nothing, so it is not mistaken for tests.
+    note = f" ({simulated} of them only simulated by the sandbox: no command ran)" if simulated else ""
+    return Verdict("ci", True, f"{len(checks)} checks green on {head[:12]}{note}")
 
 
 def _count(n: int, noun: str) -> str:
