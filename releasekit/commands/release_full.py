@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from releasekit.commands.watch import FollowOptions, add_follow_arguments, drive
+from releasekit.commands.watch import FollowOptions, add_follow_arguments, client_on, drive
 from releasekit.errors import UsageError
 from releasekit.links import docs
 from releasekit.output import say
@@ -42,7 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from releasekit.backends.github import GitHub
     from releasekit.config.loader import load
     from releasekit.plan import full_release_key
     from releasekit.steps.watch import Clock
@@ -67,12 +66,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(msg)
     tag = tag_for(version, config.project.tag_format)
     clock = args.clock or Clock()
-    gh = GitHub.from_env(
-        config.project.repository,
-        needs="dispatch, follow, re-run and cancel workflow runs in",
-        sleep=clock.sleep,
-        now=clock.time,
-    )
+    gh = client_on(clock, config.project.repository, needs="dispatch, follow, re-run and cancel workflow runs in")
     print(f"releasekit release-full {version} ({config.project.repository})")
     plan = _check(located, gh, key, str(version), tag, ref_arg=args.ref, given=given)
     if args.dry_run:

@@ -70,24 +70,26 @@ class FollowOptions:
 
 def run(args: argparse.Namespace) -> int:
     from releasekit.backends.actions import run as read_run
-    from releasekit.backends.github import GitHub
     from releasekit.config.loader import load
     from releasekit.steps.watch import Clock
 
     options = FollowOptions.from_args(args)
     config = load(Path(args.directory) / args.config).config
     clock = args.clock or Clock()
-    gh = GitHub.from_env(
-        config.project.repository,
-        needs="read (and re-run or cancel) the workflow runs of",
-        sleep=clock.sleep,
-        now=clock.time,
-    )
+    gh = client_on(clock, config.project.repository, needs="read (and re-run or cancel) the workflow runs of")
     found = read_run(gh, args.run_id)
     print(
         f"releasekit watch: run {found.id} of {found.path or found.workflow_name} ({found.event} {found.head_branch})"
     )
     return drive(gh, config, found.id, options, tag=_tag_of(config, found.head_branch), clock=clock)
+
+
+def client_on(clock: Clock, repository: str, *, needs: str) -> GitHub:
+    """The GitHub client of a command that waits for GitHub: its pauses and its `now` are the clock's (a test's
+    clock moves a sandbox's time instead of sleeping)."""
+    from releasekit.backends.github import GitHub
+
+    return GitHub.from_env(repository, needs=needs, sleep=clock.sleep, now=clock.time)
 
 
 def _tag_of(config: Config, ref: str | None) -> str | None:
