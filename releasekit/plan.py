@@ -26,12 +26,11 @@ class ReleasePlan:
     changes: tuple[FileChange, ...]
     message: str
     sign: bool
-    workflow: str | None  # the workflow file the tag starts, e.g. release.yml
+    run: ReleaseRun | None  # the run a release follows (release_run); None: no workflow releases on a push
     publishes: tuple[str, ...]
     changelog_source: str  # where the changelog section comes from, for people
     removed: tuple[str, ...] = ()  # files the release commit deletes: towncrier's consumed news fragments
     version_source: str = ""  # how the version reaches the package when no file carries it (`source: tag`)
-    run: ReleaseRun | None = None  # the run a release follows (release_run); None: as `workflow` says, on the tag
     unfollowed: str = ""  # an existing release workflow that is not followed, and why (release_unfollowed)
     current: str = ""  # where the version counted from came from, when not simply the latest tag (current_note)
     next_dev: NextDev | None = None  # the development commit after the tag (release.next-dev)
@@ -85,8 +84,8 @@ class ReleasePlan:
                 f"{show}. Show the GitHub release of {self.tag} if {self.run.file} makes one (what it publishes is up "
                 "to it)"
             )
-        elif self.workflow:
-            out.append(f"{follow}. Follow the run of {self.workflow} that the tag starts (event push, ref {self.tag})")
+        elif self.run is not None:
+            out.append(f"{follow}. Follow the run of {self.run.file} that the tag starts (event push, ref {self.tag})")
             out.append(f"{show}. Show the GitHub release it publishes:")
             out += [f"   - {p}" for p in self.publishes]
         elif self.unfollowed:
@@ -118,12 +117,6 @@ def release_run(config: Config) -> ReleaseRun | None:
         if existing.release in ("tag", "branch"):
             return ReleaseRun(existing.file, "tag" if existing.release == "tag" else "branch", existing=True)
     return ReleaseRun(tagged[0][1].file_name(tagged[0][0]), "tag", existing=False) if tagged else None
-
-
-def release_workflow(config: Config) -> str | None:
-    """The file of the workflow whose run a release follows (see `release_run`)."""
-    run = release_run(config)
-    return run.file if run else None
 
 
 def release_unfollowed(config: Config) -> str:
@@ -173,7 +166,7 @@ def publishes(config: Config, version: semver.Version, index_override: str | Non
     run = release_run(config)
     if run is not None and run.existing:
         return (f"what {run.file} publishes (an existing workflow: releasekit does not generate it)",)
-    key = next((k for k, wf in config.workflows.items() if wf.file_name(k) == release_workflow(config)), None)
+    key = next((k for k, wf in config.workflows.items() if run is not None and wf.file_name(k) == run.file), None)
     builds = key is not None and bool(config.workflows[key].steps.get("build"))
     if builds:
         out += [f"assets matching {pattern}" for pattern in config.publish.assets]

@@ -758,7 +758,7 @@ def test_the_dry_run_plan_shows_the_changelog_diff_and_the_removed_fragments(tmp
         changes=(change,),
         message="Release 1.1.0",
         sign=False,
-        workflow=None,
+        run=None,
         publishes=(),
         changelog_source=source,
         removed=removed,

@@ -12,7 +12,7 @@ from conftest import git, run_releasekit, snapshot
 from releasekit.config.loader import load, parse
 from releasekit.config.model import Config
 from releasekit.errors import ConfigError
-from releasekit.plan import ReleasePlan, ReleaseRun, release_run, release_unfollowed, release_workflow
+from releasekit.plan import ReleasePlan, ReleaseRun, release_run, release_unfollowed
 from releasekit.workflowfiles import classify
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def test_init_lists_and_keeps_existing_workflows_and_workflows_passes(tmp_path: 
     ]
     # Nothing generated would duplicate them: publish.yml releases and test-suite.yml tests.
     assert config.workflows == {}
-    assert release_workflow(config) == "publish.yml"
+    assert release_run(config) == ReleaseRun("publish.yml", "tag", existing=True)
     workflows = run_releasekit("workflows", cwd=root)
     assert workflows.returncode == 0, workflows.stderr
     assert "kept      .github/workflows/publish.yml (existing, not generated, releases on tag)" in workflows.stdout
@@ -277,10 +277,10 @@ def test_a_release_that_cannot_be_followed_says_why(kind: str, says: str) -> Non
     config = config_of(f"existing-workflows:\n  - file: release.yml\n    release: {kind}\n")
     assert release_run(config) is None
     assert says in release_unfollowed(config)
-    assert f"5. Nothing to follow: {says}" in plan_text(None, None, release_unfollowed(config))
+    assert f"5. Nothing to follow: {says}" in plan_text(None, release_unfollowed(config))
 
 
-def plan_text(workflow: str | None, run: ReleaseRun | None, unfollowed: str = "") -> str:
+def plan_text(run: ReleaseRun | None, unfollowed: str = "") -> str:
     import semver
 
     return ReleasePlan(
@@ -293,7 +293,6 @@ def plan_text(workflow: str | None, run: ReleaseRun | None, unfollowed: str = ""
         changes=(),
         message="Release 1.3.0",
         sign=False,
-        workflow=workflow,
         publishes=("what release.yml publishes (an existing workflow: releasekit does not generate it)",),
         changelog_source="none",
         run=run,
@@ -302,12 +301,12 @@ def plan_text(workflow: str | None, run: ReleaseRun | None, unfollowed: str = ""
 
 
 def test_the_plan_names_the_run_it_follows() -> None:
-    tag = plan_text("publish.yml", ReleaseRun("publish.yml", "tag", existing=True))
+    tag = plan_text(ReleaseRun("publish.yml", "tag", existing=True))
     assert (
         "5. Follow the run of publish.yml that the tag starts (event push, ref v1.3.0; an existing workflow, not "
         "generated)" in tag
     )
-    branch = plan_text("release.yml", ReleaseRun("release.yml", "branch", existing=True))
+    branch = plan_text(ReleaseRun("release.yml", "branch", existing=True))
     assert (
         "5. Follow the run of release.yml that the push of main starts (event push, branch main; an existing "
         "workflow, not generated)" in branch

@@ -16,7 +16,7 @@ from release_scene import fake_token
 from releasekit.backends.git import Git, Status
 from releasekit.backends.github import GitHub, GitHubError
 from releasekit.config.loader import Located, load
-from releasekit.plan import ReleasePlan
+from releasekit.plan import ReleasePlan, ReleaseRun
 from releasekit.sandbox.app import Sandbox
 from releasekit.sandbox.index import PackageIndex
 from releasekit.steps import preflight
@@ -39,7 +39,7 @@ def plan(*, branch: str = "main", sign: bool = False, changes: tuple[FileChange,
         changes=changes,
         message="Release 1.4.0",
         sign=sign,
-        workflow="release.yml",
+        run=ReleaseRun("release.yml", "tag", existing=False),
         publishes=(),
         changelog_source="CHANGELOG.md",
     )

@@ -274,7 +274,7 @@ def test_preflight_fails_when_the_built_version_is_not_the_release(
         changes=(),
         message="Release 1.2.4",
         sign=False,
-        workflow=None,
+        run=None,
         publishes=(),
         changelog_source="none",
     )

@@ -229,7 +229,6 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
         changes=tuple(changes),
         message=config.release.commit_message.replace("{version}", str(version)),
         sign=config.release.sign_tags,
-        workflow=planning.release_workflow(config),
         run=planning.release_run(config),
         unfollowed=planning.release_unfollowed(config),
         publishes=planning.publishes(config, version, index_url),
