@@ -3,8 +3,10 @@
 Copies examples/fluxion to a scratch directory, generates its GitHub Actions workflows from releasekit.yaml, shows
 the manual full release's workflow, runs the three linters over them (actionlint, check-jsonschema, zizmor), edits
 one by hand to show that `--check` catches it with a diff, regenerates. Then, against a local GitHub (the sandbox,
-also the git `origin`) and a local package index: cuts release 1.4.0 (the plan first, with `--dry-run`, then the
-release, followed to the published GitHub release; the release workflow runs the real `releasekit publish`), then
+also the git `origin`) and a local package index: runs the example's E2E test as the E2E workflow's job three
+times (passing, then breaching the performance SLA, which blocks the release, then passing again), cuts release
+1.4.0 (the plan first, with `--dry-run`, then the release, followed to the published GitHub release; the release
+workflow runs the real `releasekit publish`), then
 dispatches the full release of 1.4.0 (a matrix over the three machines; one leg is scripted to fail once, and
 `--rerun-failed` re-runs it), which attaches the desktop installers to the release. A closing summary lists what
 was made. It cleans up after itself. Needs only Python, git and the test extra.
@@ -123,18 +125,30 @@ def rehearse(project: Path, releasekit: str, env: dict[str, str], tmp: Path) -> 
         # No CI has run on this fresh repository, and the example's build backend is in this environment.
         flags = ["--skip-ci-check", "--no-build-isolation"]
 
-        step("8. The plan: every check first, then each file's diff, the commit, tag, push and run; nothing changes")
+        step("8. The performance SLA gates the release: the E2E run's measurements must meet releasekit.yaml's targets")
+        # The e2e job runs the example's real E2E test (voice-agent/e2e/test_latency.py), which times each layer
+        # with the `sla` fixture; its results are uploaded as the run's `sla-results` artifact. Here the job also
+        # runs the `releasekit sla check` the workflow's own `sla` job runs. The release's preflight downloads the
+        # artifact through the API.
+        e2e(hub, llm_ms=40)
+
+        step("9. The Groq call slows down (its stub answers in 520 ms): the next E2E run breaches; the gate holds")
+        e2e(hub, llm_ms=520)
+        run([releasekit, "release", "1.4.0", *flags], project, expect=1, env=renv)
+
+        step("10. Fixed: the E2E run passes again; the plan, every check first, each file's diff; nothing changes")
+        e2e(hub, llm_ms=40)
         run([releasekit, "release", "1.4.0", "--dry-run", *flags], project, env=renv)
 
-        step("9. Cut release 1.4.0: bump, changelog, commit, tag, atomic push, then follow the run to the release")
+        step("11. Cut release 1.4.0: bump, changelog, commit, tag, atomic push, then follow the run to the release")
         run([releasekit, "release", "1.4.0", *flags, "--poll", POLL], project, env=renv)
         run(["git", "log", "--oneline", "--decorate", "-2"], project)
 
-        step("10. Bad input fails before anything changes")
+        step("12. Bad input fails before anything changes")
         run([releasekit, "release", "1.4"], project, expect=2, env=renv)
         run([releasekit, "release", "1.3.0", *flags], project, expect=2, env=renv)
 
-        step("11. The full release of 1.4.0: checked through the API, dispatched once, followed job by job")
+        step("13. The full release of 1.4.0: checked through the API, dispatched once, followed job by job")
         # In the sandbox the jobs do not build installers; the last one makes stand-ins for what the three
         # machines' `npm run tauri build` would have made, then runs the real `releasekit publish`, which attaches
         # them to the release that step 9 published. The Windows leg is scripted to fail once.
@@ -149,11 +163,35 @@ def rehearse(project: Path, releasekit: str, env: dict[str, str], tmp: Path) -> 
         run([releasekit, "release-full", "1.4.0", "--input", "channel=beta"], project, expect=1, env=renv)
         run([releasekit, "release-full", "1.4.0", "--rerun-failed", "--poll", POLL], project, env=renv)
 
-        step("12. The runs, as `releasekit runs` lists them")
+        step("14. The runs, as `releasekit runs` lists them")
         run([releasekit, "runs"], project, env=renv)
 
-        step("13. Summary")
+        step("15. Summary")
         summarize(hub)
+
+
+def e2e(hub: Any, llm_ms: int) -> None:
+    """Run the E2E workflow on main (dispatched, as its schedule would) and show how its job ended."""
+    name = "fluxion-app/fluxion"
+    tests = f'(cd voice-agent && "{sys.executable}" -m pytest -q -p no:cacheprovider e2e)'
+    command = (
+        f"export RELEASEKIT_SLA_RESULTS=$PWD/sla-results.jsonl FLUXION_LLM_STUB_MS={llm_ms}; "
+        f'{tests} && "{sys.executable}" -m releasekit sla check'
+    )
+    hub.script(workflow="e2e-tests.yml", job="e2e", command=command, uploads={"sla-results": "sla-results.jsonl"})
+    before = {r.id for r in hub.runs(name)}
+    hub.github().get_repo(name).get_workflow("e2e-tests.yml").create_dispatch("main")
+    done = hub.wait_for(
+        lambda: next((r for r in hub.runs(name) if r.id not in before and r.status == "completed"), None),
+        timeout=120,
+        what="the E2E run",
+    )
+    print(f"E2E Tests run {done.id} on main (FLUXION_LLM_STUB_MS={llm_ms}): {done.conclusion}; its job's log ends:")
+    job = next(j for j in done.jobs if j.name == "e2e")
+    log = hub.engine.runner.log_path(job.id).read_text().splitlines()
+    start = next(i for i, line in enumerate(log) if line.startswith("target "))
+    table = [line for line in log[start:] if not line.startswith(("20", "::"))]  # not the runner's own lines
+    print("\n".join(f"  {line}" for line in table))
 
 
 # Stand-ins for the desktop installers the build legs make (bundle names as Tauri writes them).

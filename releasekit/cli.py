@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from releasekit import __version__
-from releasekit.errors import ReleasekitError
+from releasekit.errors import ReleasekitError, clip
 
 # Not `from typing import TYPE_CHECKING`: importing typing costs ~2.5 ms on every start, `workflows --check` included
 # (see BENCHMARKS.md). Type checkers take any constant of this name as true.
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 COMMANDS = {
     "init": ("init", "scaffold releasekit.yaml, releasekit.lock and a noxfile for this repository"),
     "workflows": ("workflows", "generate .github/workflows from releasekit.yaml (--check: verify, write nothing)"),
+    "pin": ("pin", "pin each action in releasekit.lock to the commit its version names (--check, --update)"),
+    "lock": ("lock", "pin the Python tools the workflows install, every file hash (--update, --check)"),
     "schema": ("schema", "print the JSON Schema of releasekit.yaml"),
     "scan": ("scan", "find secrets written in plain text in the repository's files"),
     "release": ("release", "cut a release: check, bump, changelog, commit, tag, push, follow the run to the release"),
@@ -28,6 +30,7 @@ COMMANDS = {
     "release-full": ("release_full", "dispatch the full release workflow once, follow it job by job, report it"),
     "watch": ("watch", "follow a workflow run to its end (live job table; --rerun-failed)"),
     "runs": ("runs", "list recent workflow runs, a line each"),
+    "sla": ("sla", "check performance samples against the SLA targets in releasekit.yaml (exit 1 on a breach)"),
     "sandbox": ("sandbox", "run a local GitHub (API, git remotes, workflow runs) to rehearse a release"),
 }
 
@@ -115,7 +118,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     except ReleasekitError as exc:
         text = _redact(str(exc))
         separator = "\n" if "\n" in text else " "
-        print(f"releasekit {args.command}: error:{separator}{text}", file=sys.stderr)
+        kind = "interrupted" if exc.exit_code == 130 else "error"  # errors.Interrupted: Ctrl-C, and how to go on
+        print(f"releasekit {args.command}: {kind}:{separator}{text}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"releasekit {args.command}: interrupted", file=sys.stderr)
@@ -128,7 +132,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         if os.environ.get("RELEASEKIT_DEBUG"):
             raise
         print(
-            f"releasekit {args.command}: internal error: {type(exc).__name__}: {_redact(str(exc))}\n"
+            f"releasekit {args.command}: internal error: {type(exc).__name__}: {_redact(clip(str(exc)))}\n"
             "This is a bug in releasekit. Run again with RELEASEKIT_DEBUG=1 for the traceback and report it.",
             file=sys.stderr,
         )

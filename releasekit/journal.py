@@ -41,6 +41,11 @@ class Journal:
     next_dev: str | None = None  # the development version
     dev_message: str = ""
     dev_files: dict[str, str] = field(default_factory=dict)  # path -> the full text the development commit writes
+    # The commits as made (recorded just after each is made; a kill in between leaves None, and the steps then know
+    # them by their parent and message). They let --abort and the undo after a lost race tell this release's commits
+    # from another clone's release of the same version, which has the same parent and message.
+    commit: str | None = None
+    dev_commit: str | None = None
     format: int = FORMAT
 
     @staticmethod

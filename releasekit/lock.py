@@ -30,8 +30,6 @@ DEFAULT_PINS: Mapping[str, tuple[str, str]] = {
     "astral-sh/setup-uv": ("v10.0.1", "20cfd1bf945f4377ade1205e4dbc17946fc9a30d"),
     # No release tags: the action is used by toolchain branch; this is the `stable` branch head.
     "dtolnay/rust-toolchain": ("stable", "29eef336d9b2848a0b548edc03f92a220660cdb8"),
-    # The newest release whose commit could be verified from the action's history.
-    "pypa/gh-action-pypi-publish": ("v1.8.14", "81e9d935c883d0b210363ab89cf05f3894778450"),
     "tauri-apps/tauri-action": ("v0.5.15", "8c3e0753aa015d00d03631d6d4f64ad59489251d"),
     "wntrblm/nox": ("2026.08.17", "a976d7ee04ab7a13634adc1016d4755a1348225f"),
 }
@@ -67,6 +65,14 @@ def lock_text(pins: Mapping[str, tuple[str, str]]) -> str:
         "actions": {a: {"version": v, "sha": s} for a, (v, s) in sorted(pins.items())},
     }
     return json.dumps(body, indent=2) + "\n"
+
+
+def with_actions(text: str, pins: Mapping[str, tuple[str, str]]) -> str:
+    """A valid lock's `text` with its "actions" replaced by `pins` (sorted, as `lock_text` writes them). Every other
+    top-level section keeps its content and its place: `releasekit pin` rewrites only what it manages."""
+    data = json.loads(text)
+    data["actions"] = {a: {"version": v, "sha": s} for a, (v, s) in sorted(pins.items())}
+    return json.dumps(data, indent=2) + "\n"
 
 
 def _line_of(text: str, needle: str) -> int:
@@ -124,8 +130,12 @@ def load_lock(root: Path) -> Lock:
     """Load `releasekit.lock` beside the config."""
     path = root / LOCK_NAME
     shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path  # as a user would type it
+    from releasekit.config.bounds import read_bounded
+    from releasekit.config.limits import MAX_CONFIG_BYTES  # the config's bound, for its lock too
+
     try:
-        text = path.read_text(encoding="utf-8")
+        hint = "it holds only pins: write it anew with `releasekit init --lock-only`"
+        text = read_bounded(path, MAX_CONFIG_BYTES, str(shown), hint).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             [

@@ -170,7 +170,7 @@ def _assignment_file(tool: str, why: str, path: str, read: Reader, pattern: str 
     if pattern is not None:
         try:
             match = re.search(pattern, text, re.MULTILINE)
-        except re.error as exc:
+        except (re.error, OverflowError, RecursionError) as exc:  # `a{99999999999}` and 1,000 nested groups too
             return Source("unknown", tool, why, problem=f"its pattern is not a valid regex ({exc})")
         if match is None or "version" not in match.groupdict():
             return Source("unknown", tool, why, problem=f"its pattern finds no version in {path}")

@@ -12,7 +12,7 @@ import semver
 from packaging.version import InvalidVersion
 from packaging.version import Version as Pep440Version
 
-from releasekit.errors import ReleasekitError
+from releasekit.errors import ReleasekitError, excerpt
 
 __all__ = [
     "BUMP_WORDS",
@@ -43,6 +43,9 @@ Scheme = Literal["semver", "pep440", "calver"]
 SCHEMES: tuple[Scheme, ...] = ("semver", "pep440", "calver")
 
 _PRE_LABEL = re.compile(r"^[0-9A-Za-z-]+$")
+# Longer than any real version, and far below the 4,300 digits past which Python refuses to read an int (a tag
+# `v1111…` of 5,000 digits made every parser here raise ValueError): longer text is not read as a version at all.
+_MAX_VERSION_CHARS = 256
 _EXPECTED = "MAJOR.MINOR.PATCH, e.g. 1.4.0 or 1.4.0-rc.1"
 
 # What people write instead of semver (`1.4`, `01.2.3`, `1.4.0rc1`), read loosely to suggest the semver spelling.
@@ -113,8 +116,10 @@ def written(text: str) -> Written | None:
     """`text` read as PEP 440 (any spelling PEP 440 normalises: `1.4.0-RC1` is 1.4.0rc1), kept in its normal form;
     None if it is not PEP 440, has an epoch or more than three release numbers (semver cannot order those)."""
     try:
-        pv = Pep440Version(text.strip())
+        pv = Pep440Version(text.strip()) if len(text) <= _MAX_VERSION_CHARS else None
     except InvalidVersion:
+        return None
+    if pv is None:
         return None
     if pv.epoch or len(pv.release) > 3:
         return None
@@ -158,12 +163,14 @@ def is_development(v: semver.Version) -> bool:
 def parse_version(text: str) -> semver.Version:
     """A semantic version, with or without a leading `v`."""
     candidate = text.strip()
+    if len(candidate) > _MAX_VERSION_CHARS:
+        raise VersionError(f"{excerpt(text)} is not a version: a version is at most {_MAX_VERSION_CHARS} characters")
     bare = candidate[1:] if candidate[:1] in ("v", "V") else candidate
     try:
         return semver.Version.parse(bare)
     except ValueError:
         pass
-    msg = f"{text!r} is not a semantic version ({_EXPECTED})"
+    msg = f"{excerpt(text)} is not a semantic version ({_EXPECTED})"
     suggestion = _suggest(candidate)
     if suggestion is not None:
         msg += f"; did you mean {suggestion}?"
@@ -196,7 +203,7 @@ def parse_given(text: str, scheme: Scheme = "semver") -> semver.Version:
             raise
     given = written(text)
     if given is None:
-        msg = f"{text!r} is not a PEP 440 version with at most three numbers (e.g. 26.3, 2026.12.1 or 1.4.0rc1)"
+        msg = f"{excerpt(text)} is not a PEP 440 version with at most three numbers (e.g. 26.3, 2026.12.1 or 1.4.0rc1)"
         raise VersionError(msg)
     return given
 
@@ -216,7 +223,7 @@ def resolve_target(
     otherwise it is what the version files hold, which may itself be released. `tag_format` spells `latest`."""
     word = arg.strip().lower()
     if pre is not None and not _PRE_LABEL.match(pre):
-        msg = f"prerelease label {pre!r} may only contain letters, digits and '-', e.g. 'rc' or 'beta'"
+        msg = f"prerelease label {excerpt(pre)} may only contain letters, digits and '-', e.g. 'rc' or 'beta'"
         raise VersionError(msg)
     if word in BUMP_WORDS:
         if latest is None:
@@ -336,7 +343,7 @@ def _bump_written(
     if pre is not None:
         label = _PEP440_PRE.get(pre.lower()) or ("dev" if pre.lower() == "dev" else None)
         if label is None:
-            msg = f"prerelease label {pre!r} is not PEP 440's; use a, b, rc (or alpha, beta, c) or dev"
+            msg = f"prerelease label {excerpt(pre)} is not PEP 440's; use a, b, rc (or alpha, beta, c) or dev"
             raise VersionError(msg)
     release = pv.release
     unfinished = pv.pre is not None or pv.dev is not None
@@ -431,7 +438,7 @@ def _read_semver(text: str) -> semver.Version | None:
 
 
 def _read_pep440(text: str) -> semver.Version | None:
-    match = _PEP440.match(text)
+    match = _PEP440.match(text) if len(text) <= _MAX_VERSION_CHARS else None
     if match is None:
         return None
     numbers = [int(n) for n in match["release"].split(".")]
@@ -451,7 +458,7 @@ def _read_pep440(text: str) -> semver.Version | None:
 
 def _split_format(tag_format: str) -> tuple[str, str]:
     if tag_format.count("{version}") != 1:
-        msg = f"tag format {tag_format!r} must contain {{version}} exactly once, e.g. 'v{{version}}'"
+        msg = f"tag format {excerpt(tag_format)} must contain {{version}} exactly once, e.g. 'v{{version}}'"
         raise VersionError(msg)
     prefix, suffix = tag_format.split("{version}")
     return prefix, suffix
@@ -470,6 +477,8 @@ def version_from_tag(tag: str, tag_format: str, scheme: Scheme = "semver") -> se
     if len(tag) <= len(prefix) + len(suffix) or not tag.startswith(prefix) or not tag.endswith(suffix):
         return None
     middle = tag[len(prefix) : len(tag) - len(suffix)]
+    if len(middle) > _MAX_VERSION_CHARS:
+        return None
     # Strict here: with `v{version}`, `vv1.0.0` and `v01.4.0` are not release tags.
     try:
         return semver.Version.parse(middle)

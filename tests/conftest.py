@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,11 @@ pytest_plugins = ["release_fixtures"]
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
+
+# hypothesis caches the constants it reads from our source under .hypothesis/constants even with database=None:
+# keep that out of the tree (read on first use, so setting it here, before any test runs, is in time).
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "releasekit-hypothesis"))
+
 GIT_IDENTITY = ("-c", "user.name=releasekit tests", "-c", "user.email=tests@example.invalid")
 
 
@@ -123,6 +129,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 _SLOW_FIRST = (
     "test_demo.py",
+    "test_sla_gate.py",
     "test_release.py",
     "test_release_resume.py",
     "test_release_full.py",
@@ -160,6 +167,14 @@ def sandbox_observers() -> Iterator[list[Callable[[str, str, int, bytes, str], N
     recorder.assert_clean()
 
 
+@pytest.fixture
+def sandbox_inspectors() -> list[Callable[[Sandbox], None]]:
+    """Overrides the plugin's fixture: each sandbox's injected faults count towards the suite's guarantees."""
+    from guarantees import faults_of
+
+    return [faults_of]
+
+
 class SharedSandboxes:
     """Sandboxes a module's tests share (a module-scoped set-up), held to the same contract as a test's own: every
     response is validated, a departure fails the test during which it was sent (`check`), and `close` stops them,
@@ -188,7 +203,10 @@ class SharedSandboxes:
         assert not new, "responses depart from GitHub's documented contract:\n  " + "\n  ".join(new)
 
     def close(self) -> None:
+        from guarantees import faults_of
+
         for hub in self.hubs:
+            faults_of(hub)
             hub.stop()
         _CONTRACT_TOTALS["checked"] += self.recorder.checked
         _CONTRACT_TOTALS["tests"] += 1
@@ -199,6 +217,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # a pytest-xdist worker: the controller adds up the workers' totals
         workeroutput["sandbox_contract"] = dict(_CONTRACT_TOTALS)
+        workeroutput["guarantees"] = dict(_guarantees().TALLY)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -206,9 +225,19 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     """pytest-xdist, on the controller: a worker finished; add its sandbox contract totals."""
     for key, value in getattr(node, "workeroutput", {}).get("sandbox_contract", {}).items():
         _CONTRACT_TOTALS[key] += value
+    _guarantees().TALLY.update(getattr(node, "workeroutput", {}).get("guarantees", {}))
+
+
+def _guarantees() -> Any:
+    import guarantees
+
+    return guarantees
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    tally = _guarantees().summary()
+    if tally:
+        terminalreporter.write_line(f"guarantees checked: {tally} (README.md#guarantees)")
     if _CONTRACT_TOTALS["tests"]:
         terminalreporter.write_line(
             f"sandbox contract: {_CONTRACT_TOTALS['checked']} responses in {_CONTRACT_TOTALS['tests']} tests "

@@ -1,7 +1,7 @@
 """GitHub's REST contract and recorded exchanges, read at test time, so tests can check the sandbox tells the truth.
 
 The reference data is the project's own copy in ``tests/github/`` (its README.md says where each file comes from,
-under which license, and how to refresh it): ``openapi-subset.json`` (36 operations of GitHub's OpenAPI 3.0.3
+under which license, and how to refresh it): ``openapi-subset.json`` (41 operations of GitHub's OpenAPI 3.0.3
 description) and ``pygithub-replay/*.txt`` (real GitHub HTTP exchanges recorded by PyGithub's test suite).
 """
 

@@ -149,10 +149,12 @@ def test_an_index_other_than_pypi_uploads_with_twine_and_its_secret(tmp_path: Pa
     upload = jobs["python-index"]
     assert upload["environment"] == {"name": "internal-index"}
     assert upload["permissions"] == {"contents": "read"}
-    steps = upload["steps"]
-    assert steps[1]["uses"].startswith("actions/setup-python@")
-    assert steps[2]["env"]["TWINE_PASSWORD"] == "${{ secrets.INDEX_TOKEN }}"
-    assert "twine upload --non-interactive python-dist/*" in steps[2]["run"]
+    steps = {step["name"]: step for step in upload["steps"]}
+    assert steps["Set up Python"]["uses"].startswith("actions/setup-python@")
+    # releasekit publish reads the secret that token-secret names; the job has no OIDC token to trade.
+    uploading = steps["Upload to https://pypi.example.org/legacy/"]
+    assert uploading["env"]["INDEX_TOKEN"] == "${{ secrets.INDEX_TOKEN }}"
+    assert 'releasekit publish "$TAG" --index-only --dist python-dist/' in uploading["run"]
 
 
 def test_the_render_cache_follows_a_config_in_a_subdirectory(tmp_path: Path) -> None:

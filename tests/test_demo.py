@@ -21,7 +21,13 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
     out = proc.stdout
     assert proc.returncode == 0, out[-3000:] + proc.stderr
     steps = [line for line in out.splitlines() if line.startswith("== ")]
-    assert len(steps) == 14, steps
+    assert len(steps) == 16, steps
+    # The performance gate: a passing E2E run lets the plan through, a breach stops the release, naming it.
+    assert out.count("E2E Tests run ") == 3
+    assert "FAIL sla           groq-llm: p95 5" in out
+    assert "releasekit release: error: 1 preflight check failed (sla); nothing was changed" in out
+    assert "  sla: 6 targets met" in out  # the passing E2E job's own verdict
+    assert out.count("ok   sla           6 targets met by run") == 2  # the dry run and the release
     assert "Released v1.4.0: http://127.0.0.1" in out  # release: followed to the published release
     assert "step 10 'Build the desktop installers': failure" in out  # release-full: the scripted failure, named
     assert "(attempt 2): success" in out  # --rerun-failed re-ran it

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, copy_example, run_releasekit, snapshot
 
+from releasekit import toollock
 from releasekit.config.loader import Located, load
 from releasekit.errors import ConfigError
 from releasekit.lock import load_lock
@@ -31,6 +32,8 @@ def test_writes_every_declared_workflow_and_the_actionlint_config(fluxion: Path)
     assert result.returncode == 0, result.stderr
     assert sorted(generated(fluxion)) == [
         ".github/actionlint.yaml",
+        ".github/releasekit/requirements-release.txt",
+        ".github/releasekit/requirements-test.txt",
         ".github/workflows/e2e-tests.yml",
         ".github/workflows/release-full.yml",
         ".github/workflows/release.yml",
@@ -67,7 +70,7 @@ def test_check_passes_when_up_to_date_and_writes_nothing(fluxion: Path) -> None:
     before = snapshot(fluxion)
     result = run_releasekit("workflows", "--check", cwd=fluxion)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == "5 generated files up to date."
+    assert result.stdout.strip() == "7 generated files up to date."
     assert snapshot(fluxion) == before
 
 
@@ -285,15 +288,21 @@ def test_the_release_job_gets_releasekit_from_the_index_or_from_the_tagged_check
     def release_yml(located: Located) -> str:
         return next(o.text for o in render(located, load_lock(located.root)) if o.path.endswith("/release.yml"))
 
+    pinned = "python -m pip install --require-hashes -r .github/releasekit/requirements-release.txt"
+    checkout = "python -m pip install --no-deps --no-build-isolation ."
     fluxion = load(REPO / "examples/fluxion/releasekit.yaml")
     assert fluxion.config.publish.releasekit == "index"
-    assert f'python -m pip install "releasekit=={__version__}"' in release_yml(fluxion)
+    assert pinned in release_yml(fluxion) and checkout not in release_yml(fluxion)
+    assert f"releasekit=={__version__} \\\n" in toollock.requirements_body(
+        "release", toollock.read_section(REPO / "examples/fluxion/releasekit.lock")["release"], None
+    )
     own = load(REPO / "releasekit.yaml")
     assert own.config.publish.releasekit == "checkout"
     for name in ("release.yml", "release-full.yml"):
         text = (REPO / ".github/workflows" / name).read_text(encoding="utf-8")
-        assert 'python -m pip install "."' in text and "releasekit==" not in text, name
-    assert 'python -m pip install "."' in release_yml(own)
+        assert pinned in text and checkout in text and "releasekit==" not in text, name
+    assert checkout in release_yml(own)
+    assert "releasekit==" not in (REPO / ".github/releasekit/requirements-release.txt").read_text(encoding="utf-8")
     bad = tmp_path / "releasekit.yaml"
     bad.write_text((REPO / "releasekit.yaml").read_text().replace("releasekit: checkout", "releasekit: pip"))
     with pytest.raises(ConfigError, match=r"releasekit\.yaml:\d+:\d+: .*publish\.releasekit"):

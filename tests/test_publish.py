@@ -123,7 +123,7 @@ def _put_refs(
 
 def _release_it(scene: Scene) -> None:
     """The state `releasekit release` leaves: version 1.4.0 committed, tagged and pushed."""
-    proc = scene.main("release", "1.4.0", "--skip-ci-check", "--no-build-isolation", "--no-watch")
+    proc = scene.main("release", "1.4.0", "--skip-ci-check", "--skip-sla-check", "--no-build-isolation", "--no-watch")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

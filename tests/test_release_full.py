@@ -27,7 +27,10 @@ from releasekit.sandbox.app import Sandbox
 from releasekit.sandbox.state import Run
 from releasekit.steps.watch import Clock
 
+# These scenes are about the dispatch: the performance gate before it (fluxion declares targets) has its own scene in
+# test_sla_gate.py, so here it is skipped, as a user does with `--skip-sla-check`.
 WATCH = ("--poll", "0.05")
+NO_GATE = ("--skip-sla-check",)
 # The generated release-full.yml's last job runs `releasekit publish`; in the sandbox it builds from the tag.
 PUBLISH = f'"{sys.executable}" -m releasekit publish "$GITHUB_REF_NAME" --skip-index --no-build-isolation'
 DISPATCHES = f"/repos/{REPOSITORY}/actions/workflows/release-full.yml/dispatches"
@@ -139,6 +142,8 @@ def cli(scene: Scene) -> Callable[..., Result]:
             clock = SandboxTime(hub=scene.hub)
         environment = {k: v for k, v in os.environ.items() if k not in ("GH_TOKEN", "RELEASEKIT_DEBUG")}
         environment.update({**scene.hub.env(), **(env or {})})
+        if args and args[0] == "release-full" and "--skip-sla-check" not in args:
+            args = (*args, *NO_GATE)
         return releasekit_main(
             ["-C", str(where), *args], cwd=where, env=environment, only_env=True, clock=None if real_time else clock
         )
@@ -546,7 +551,7 @@ def _following(scene: Scene, *extra: str) -> tuple[subprocess.Popen[str], int]:
     scene.hub.script(workflow="release-full.yml", job="build*", seconds=60)
     before = Since(scene)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "releasekit", "release-full", "1.3.2", *WATCH, *extra],
+        [sys.executable, "-m", "releasekit", "release-full", "1.3.2", *WATCH, *NO_GATE, *extra],
         cwd=scene.project,
         env=scene.env,
         stdout=subprocess.PIPE,
@@ -601,7 +606,7 @@ def test_ctrl_c_with_cancel_on_interrupt_cancels_the_run(scene: Scene) -> None:
 def test_nox_release_full_session(scene: Scene, since: Since) -> None:
     """`nox -s release_full -- 1.3.2` in the project (its noxfile imports releasekit.nox) is the same command."""
     proc = subprocess.run(
-        [sys.executable, "-m", "nox", "-s", "release_full", "--", "1.3.2", *WATCH],
+        [sys.executable, "-m", "nox", "-s", "release_full", "--", "1.3.2", *WATCH, *NO_GATE],
         cwd=scene.project,
         env=scene.env,
         capture_output=True,

@@ -513,6 +513,36 @@ def test_a_script_a_dispatch_or_a_hand_written_step_keeps_the_publish_job_simula
     assert [j.command for j in run.jobs] == [None, None]
 
 
+GENERATED_TWO_PUBLISHES = GENERATED_RELEASE.replace(
+    "  github-release:",
+    """  python-index:
+    name: upload to pypi
+    needs: [build]
+    runs-on: ubuntu-24.04
+    steps:
+      - name: Upload to pypi
+        run: releasekit publish "$TAG" --index-only --dist python-dist/
+  github-release:""",
+).replace('releasekit publish "$TAG" --dist dist/', 'releasekit publish "$TAG" --dist dist/ --skip-index')
+
+
+@pytest.mark.parametrize(("base", "index_job"), [("true", "true --index-only"), ("true --skip-index", None)])
+def test_a_rehearsal_runs_each_publish_job_with_its_own_flags(
+    sandbox_factory: object, tmp_path: Path, base: str, index_job: str | None
+) -> None:
+    """The python-index job runs the real command with `--index-only` (against the sandbox's index), the GitHub
+    release job with `--skip-index`; without an index (a base command that skips it) the index job is simulated."""
+    hub: Sandbox = sandbox_factory(publish_command=base)  # type: ignore[operator]
+    root = make_project(tmp_path / "demo", extra={".github/workflows/release.yml": GENERATED_TWO_PUBLISHES})
+    host(hub, root)
+    git(root, "tag", "-a", "v1.1.0", "-m", "v1.1.0")
+    push(root, "v1.1.0")
+    [run] = finished(hub)
+    commands = {job.name: job.command for job in run.jobs}
+    assert commands == {"build": None, "upload to pypi": index_job, "GitHub release": "true --skip-index"}
+    assert run.conclusion == "success"
+
+
 def test_seeding_counts_as_a_push_of_the_default_branch(sandbox_factory: object, tmp_path: Path) -> None:
     hub: Sandbox = sandbox_factory()  # type: ignore[operator]
     root = make_project(tmp_path / "demo")

@@ -101,7 +101,7 @@ def test_an_action_missing_from_the_lock_is_an_error(minimal: Path) -> None:
     config = minimal / "releasekit.yaml"
     config.write_text(
         config.read_text().replace(
-            "setup: [python -m pip install -e . pytest]", "setup: [{uses: someone/action, with: {x: 1}}]"
+            "- python -m pip install --no-deps --no-build-isolation -e .", "- {uses: someone/action, with: {x: 1}}"
         )
     )
     result = run_releasekit("workflows", cwd=minimal)

@@ -534,6 +534,42 @@ class GitHub:
             accept=lambda _data: True,
         )
 
+    def download(self, path: str, *, what: str, limit: int) -> bytes:
+        """The bytes at an API path that answers with a redirect to a file (an artifact's `zip`), at most `limit`
+        bytes; retried like a read. The token goes to the API only: `requests` drops it on a redirect to another host,
+        as GitHub's pre-signed download URLs require."""
+        import requests
+
+        url = self._repo_url(path)
+        if not url.startswith(("http://", "https://")):
+            url = self.url + url
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/vnd.github+json"}
+        last = ""
+        for attempt in range(1, self.attempts + 1):
+            self.requests["GET"] += 1
+            try:
+                with requests.get(url, headers=headers, timeout=self.timeout, stream=True) as answer:
+                    if answer.status_code == 200:
+                        data = answer.raw.read(limit + 1, decode_content=True)
+                        if len(data) > limit:
+                            msg = f"{what}: the download is over {limit} bytes; refusing to read more"
+                            raise GitHubError(msg)
+                        return bytes(data)
+                    try:
+                        body: Any = answer.json()
+                    except ValueError:
+                        body = {"message": answer.text[:200]}
+                    wait = self._retry_wait(answer.status_code, answer.headers, body, what)
+                    if wait is None:
+                        raise self.refusal(answer.status_code, body, what)
+                    last = f"{answer.status_code} {_message(body)}"
+            except (requests.ConnectionError, requests.Timeout, OSError) as exc:
+                last = _reason(exc)
+                wait = 0.5
+            if attempt < self.attempts:
+                self.sleep(min(wait * 2 ** (attempt - 1), self.max_wait))
+        raise Unreachable(f"{what}: no answer from {self.url} after {self.attempts} attempts ({last})", last)
+
 
 class _Lost(Exception):
     """No answer: the request may or may not have reached GitHub."""

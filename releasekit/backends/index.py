@@ -272,6 +272,13 @@ def files_on_index(target: IndexTarget, name: str, *, timeout: float = 10) -> di
     }
 
 
+def files_of_version(target: IndexTarget, name: str, version: str, *, timeout: float = 10) -> dict[str, str]:
+    """filename -> sha256 of every file of this version of the project on the index (`releasekit lock`)."""
+    wanted = (pkg.canonicalize_name(name), Version(version))
+    listing = _listing(target, name, timeout)
+    return {f: _remote_sha256(link, timeout) for f, link in sorted(listing.items()) if _identity(f) == wanted}
+
+
 def version_on_index(target: IndexTarget, name: str, version: str, *, timeout: float = 10) -> list[str]:
     """The project's files on the index that belong to this version (1.4.0-rc.1 and 1.4.0rc1 are one version)."""
     try:
@@ -420,12 +427,14 @@ class UploadResult:
     outcome: Literal["uploaded", "already-there"]
 
 
-def upload(paths: Sequence[Path], target: IndexTarget, *, username: str, password: str) -> list[UploadResult]:
+def upload(paths: Sequence[Path], target: IndexTarget, *, username: str, password: str | None) -> list[UploadResult]:
     """Upload what the index does not have yet; a file it has with the same sha256 is "already-there". Never
-    re-sends blindly: after a failed upload it reads the index to learn what arrived. Results in input order."""
+    re-sends blindly: after a failed upload it reads the index to learn what arrived. Results in input order.
+    `password` None is trusted publishing: twine (6.1 or later), given no password for PyPI or TestPyPI, trades
+    the CI job's OIDC identity token (GitHub Actions: `id-token: write`) for a short-lived upload token."""
     if not paths:
         return []
-    if not password:
+    if password is not None and not password:
         raise PackageError(f"no upload token for {target.name}: the password is empty (is the secret set?)")
     names: dict[str, Path] = {}
     for path in paths:
@@ -472,18 +481,23 @@ def _matches(target: IndexTarget, path: Path, sha256: str, remote: dict[str, _Li
 
 
 def _twine_upload(
-    pending: Sequence[Path], target: IndexTarget, *, local: dict[str, str], username: str, password: str
+    pending: Sequence[Path], target: IndexTarget, *, local: dict[str, str], username: str, password: str | None
 ) -> list[UploadResult]:
     projects = sorted({ident[0] for path in pending if (ident := _identity(path.name))})
     env = {k: v for k, v in os.environ.items() if k not in _TWINE_TARGET_VARS}
     # Credentials travel only in the child's environment: argv is visible to every user of the machine.
-    env.update(TWINE_USERNAME=username, TWINE_PASSWORD=password)
+    env.update(TWINE_USERNAME=username)
+    if password is not None:
+        env.update(TWINE_PASSWORD=password)
+    else:
+        # Trusted publishing: no keyring either, so that twine goes straight to the CI system's identity token.
+        env.update(PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
     args = ["twine", "--no-color", "upload", "--non-interactive", "--disable-progress-bar"]
     args += ["--repository-url", target.upload_url, *map(str, pending)]
     proc = _python(args, {}, timeout=3600, base_env=env)
     if proc.returncode == 0:
         return [UploadResult(path, "uploaded") for path in pending]
-    output = _redact(proc.stdout, username, password)
+    output = _redact(proc.stdout, username, password) if password is not None else proc.stdout
 
     # The upload failed, but files may have arrived all the same: twine stops at the first refused file after
     # sending the ones before it, and a failure can come after the index stored a file (a lost response, a
@@ -504,6 +518,11 @@ def _twine_upload(
         state = f"Now on the index: {', '.join(p.name for p in arrived) or 'none of them'}; not: {missing}."
     if any(code in output for code in ("401 Unauthorized", "403 Forbidden", "Invalid or non-existent authentication")):
         hint = "Check the upload token (the secret `token-secret` names) and its scope, then run again"
+    elif password is None:
+        hint = (
+            "Trusted publishing needs twine 6.1 or later, a job with `id-token: write`, and a trusted publisher on "
+            f"{target.name} for this repository, workflow and environment; fix that, then run again"
+        )
     else:
         hint = "Fix the cause and run again: files already on the index with the same content are skipped"
     msg = f"uploading to {target.name} failed (twine exit {proc.returncode}):\n{_tail(output)}\n{state}\n{hint}."

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from releasekit.backends.git import Git
     from releasekit.backends.github import GitHub
+    from releasekit.backends.index import IndexTarget
     from releasekit.config.model import Config
     from releasekit.steps.publish import Outcome
 
@@ -41,10 +42,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="build in this environment (its build backend installed) instead of an isolated one",
     )
-    parser.add_argument(
+    index = parser.add_mutually_exclusive_group()
+    index.add_argument(
         "--skip-index",
         action="store_true",
         help="do not upload to the package index (the release workflow's python-index job does)",
+    )
+    index.add_argument(
+        "--index-only",
+        action="store_true",
+        help="only check and upload the Python distributions to the package index, without GitHub (the release "
+        "workflow's python-index job; for PyPI and TestPyPI with no token set, by trusted publishing)",
     )
 
 
@@ -63,9 +71,11 @@ def run(args: argparse.Namespace) -> int:
             f"so tags look like {config.project.tag_format.replace('{version}', '1.4.0')}"
         )
         raise UsageError(msg)
+    report = say
+    if args.index_only:
+        return _index_only(args, config, root, version)
     gh = GitHub.from_env(config.project.repository)
     _check_tag(Git(root), gh, args.tag)
-    report = say
     report("publish", f"{config.project.repository} {args.tag}")
 
     with tempfile.TemporaryDirectory(prefix="releasekit-publish-") as scratch:
@@ -97,6 +107,26 @@ def run(args: argparse.Namespace) -> int:
         print(_attached_summary(args.tag, outcome))
     else:
         print(f"Published {args.tag}: {uploaded} uploaded, {skipped} already there. {outcome.release.html_url}")
+    return 0
+
+
+def _index_only(args: argparse.Namespace, config: Config, root: Path, version: semver.Version) -> int:
+    """`--index-only`: the files under --dist (or built from this checkout), checked and uploaded to the index;
+    GitHub is not contacted (the workflow's GitHub release job publishes the release)."""
+    if config.publish.python is None:
+        raise UsageError("--index-only: there is no Python package to upload (publish.python is not set)")
+    say("publish", f"{config.project.name} {args.tag} to the package index only")
+    plan = _index_plan(args, config, say)  # a missing credential is said before anything is built
+    if plan is None:
+        return 0
+    with tempfile.TemporaryDirectory(prefix="releasekit-publish-") as scratch:
+        files = _gather(args, config, root, version, report=say, scratch=Path(scratch), assets=False)
+        dists = _python_dists(files)
+        if not dists:
+            where = f"under {args.dist}" if args.dist else "built"
+            raise ReleasekitError(f"--index-only: no wheel or sdist {where}; nothing to upload")
+        uploaded = _upload_to_index(args, config, dists, say, plan)
+    print(f"Uploaded {args.tag}: {uploaded} file(s) sent, {len(dists) - uploaded} already on the index.")
     return 0
 
 
@@ -136,9 +166,17 @@ def _check_tag(git: Git, gh: GitHub, tag: str) -> None:
 
 
 def _gather(
-    args: argparse.Namespace, config: Config, root: Path, version: semver.Version, *, report: Report, scratch: Path
+    args: argparse.Namespace,
+    config: Config,
+    root: Path,
+    version: semver.Version,
+    *,
+    report: Report,
+    scratch: Path,
+    assets: bool = True,
 ) -> list[Path]:
-    """The files to publish: those under --dist, or the built distributions plus publish.assets."""
+    """The files to publish: those under --dist, or the built distributions plus publish.assets (unless not
+    `assets`: the index takes only the distributions)."""
     if args.dist:
         dist = (Path(args.directory) / args.dist).resolve()
         if not dist.is_dir():
@@ -177,7 +215,7 @@ def _gather(
         twine_check(built)
         report("build", f"{', '.join(p.name for p in built)} (twine check passed)")
         files += built
-    for pattern in config.publish.assets:
+    for pattern in config.publish.assets if assets else ():
         matched = sorted(p for p in root.glob(pattern) if p.is_file())
         if not matched:
             report("assets", f"{pattern}: no file matches, skipped")
@@ -211,30 +249,71 @@ def _same_version(where: str, declared: str, version: semver.Version) -> None:
         raise ReleasekitError(msg)
 
 
-def _upload_to_index(args: argparse.Namespace, config: Config, files: Sequence[Path], report: Report) -> None:
-    python = config.publish.python
+def _upload_to_index(
+    args: argparse.Namespace,
+    config: Config,
+    files: Sequence[Path],
+    report: Report,
+    plan: tuple[IndexTarget, str | None] | None = None,
+) -> int:
+    """Upload the distributions among `files`; the number sent (those the index had already are not)."""
     dists = _python_dists(files)
-    if python is None or not dists:
-        return
-    override = os.environ.get("RELEASEKIT_INDEX_URL")
-    if args.skip_index:
-        report("index", "skipped: --skip-index (the release workflow's python-index job uploads)")
-        return
-    if override is None and python.trusted_publishing:
-        report("index", f"skipped: {python.index} takes uploads by trusted publishing from the release workflow")
-        return
-    from releasekit.backends.index import index_target, upload
+    if config.publish.python is None or not dists:
+        return 0
+    plan = plan or _index_plan(args, config, report)
+    if plan is None:
+        return 0
+    from releasekit.backends.index import upload
 
-    target = index_target(python.index, override)
-    secret = python.token_secret or "TWINE_PASSWORD"
-    password = os.environ.get(secret) or os.environ.get("TWINE_PASSWORD")
-    if not password:
-        msg = f"no upload token for {target.upload_url}: set {secret} (or TWINE_PASSWORD) in the environment"
-        raise ReleasekitError(msg)
+    target, password = plan
     username = os.environ.get("TWINE_USERNAME", "__token__")
-    for result in upload(dists, target, username=username, password=password):
+    results = upload(dists, target, username=username, password=password)
+    for result in results:
         text = "uploaded" if result.outcome == "uploaded" else "already there (same SHA-256)"
         report("index", f"{result.path.name}: {text}")
+    return sum(r.outcome == "uploaded" for r in results)
+
+
+def _index_plan(args: argparse.Namespace, config: Config, report: Report) -> tuple[IndexTarget, str | None] | None:
+    """Where the distributions go and the token to send (None: trusted publishing); None when the upload is
+    skipped (said why). Raises, before anything is built or sent, when there is no way to authenticate."""
+    python = config.publish.python
+    if python is None:
+        return None
+    override = os.environ.get("RELEASEKIT_INDEX_URL") or None
+    if args.skip_index:
+        report("index", "skipped: --skip-index (the release workflow's python-index job uploads)")
+        return None
+    secret = python.token_secret or "TWINE_PASSWORD"
+    password = os.environ.get(secret) or os.environ.get("TWINE_PASSWORD") or None
+    # Trusted publishing: GitHub Actions gives a job with `id-token: write` these two variables to ask for an OIDC
+    # token, which twine (6.1 or later, given no password) trades at PyPI for a short-lived upload token.
+    trusted = (
+        override is None
+        and python.trusted_publishing
+        and password is None
+        and bool(os.environ.get("ACTIONS_ID_TOKEN_REQUEST_URL"))
+        and bool(os.environ.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"))
+    )
+    if override is None and python.trusted_publishing and not trusted and not args.index_only:
+        report("index", f"skipped: {python.index} takes uploads by trusted publishing from the release workflow")
+        return None
+    from releasekit.backends.index import index_target
+
+    target = index_target(python.index, override)
+    if password is None and not trusted:
+        if python.trusted_publishing and override is None:
+            msg = (
+                f"no way to upload to {target.name}: trusted publishing works in a GitHub Actions job with "
+                "`id-token: write` (the release workflow's python-index job); elsewhere set TWINE_PASSWORD to a token"
+            )
+        else:
+            also = "" if secret == "TWINE_PASSWORD" else " (or TWINE_PASSWORD)"
+            msg = f"no upload token for {target.upload_url}: set {secret}{also} in the environment"
+        raise ReleasekitError(msg)
+    if trusted:
+        report("index", f"{target.name}: trusted publishing (this job's OIDC identity, no stored token)")
+    return target, password
 
 
 def _notes(config: Config, root: Path, version: str, report: Report) -> str:

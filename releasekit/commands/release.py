@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from releasekit.errors import ReleasekitError, UsageError
+from releasekit.errors import Interrupted, ReleasekitError, UsageError
 from releasekit.links import docs
 from releasekit.output import say
 
@@ -43,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--skip-ci-check", action="store_true", help="do not require green CI (check runs and statuses) on HEAD"
+    )
+    parser.add_argument(
+        "--skip-sla-check",
+        action="store_true",
+        help="do not require the latest E2E run's results to meet `performance:` (the summary says so)",
     )
     parser.add_argument(
         "--no-build-isolation",
@@ -120,17 +125,7 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
     with release_lock(git_dir):
         journal = Journal.load(git_dir)
         if args.abort or args.resume:
-            if args.version:
-                raise UsageError(f"--{'abort' if args.abort else 'resume'} takes no version: it uses the journal's")
-            if journal is None:
-                raise JournalError("no release is under way in this repository (no .git/releasekit/release.json)")
-            if args.abort:
-                from releasekit.steps.apply import abort
-
-                abort(git, journal, say)
-                return 0
-            print(f"releasekit release: resuming {journal.tag} (started {journal.started})")
-            return _carry_out(args, session, journal)
+            return _go_on(args, session, journal)
         if journal is not None:
             msg = (
                 f"the release of {journal.version} (started {journal.started}) is not finished; "
@@ -139,7 +134,10 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
             raise JournalError(msg)
         if not args.version:
             raise UsageError("give the version to release, e.g. `releasekit release 1.4.0` (or `minor`, `patch`)")
-        plan, verdicts = _plan_and_check(args, session)
+        try:
+            plan, verdicts = _plan_and_check(args, session)
+        except KeyboardInterrupt:
+            raise Interrupted("stopped during the preflight checks: nothing was changed") from None
         failed = [v for v in verdicts if not v.ok and not v.skipped]
         if args.dry_run:
             print()
@@ -155,24 +153,62 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
             names = ", ".join(v.name for v in failed)
             checks = "check" if len(failed) == 1 else "checks"
             raise PreflightError(f"{len(failed)} preflight {checks} failed ({names}); nothing was changed")
-        from releasekit.journal import now
+        try:
+            journal = _begin(plan, git_dir)
+        except KeyboardInterrupt:
+            Journal.remove(git_dir)  # if it was written: nothing else was
+            raise Interrupted(
+                "stopped after the preflight checks, before the release began: nothing was changed"
+            ) from None
+        return _carry_out(args, session, journal, fresh=True)
 
-        journal = Journal(
-            version=str(plan.version),
-            tag=plan.tag,
-            branch=plan.branch,
-            base=plan.base,
-            message=plan.message,
-            files={c.path: c.after for c in plan.changes},
-            removed=list(plan.removed),
-            started=now(),
-        )
-        if plan.next_dev is not None:
-            journal.next_dev = str(plan.next_dev.version)
-            journal.dev_message = plan.next_dev.message
-            journal.dev_files = {c.path: c.after for c in plan.next_dev.changes}
-        journal.save(git_dir)
-        return _carry_out(args, session, journal)
+
+def _go_on(args: argparse.Namespace, session: _Session, journal: Journal | None) -> int:
+    """`--resume` finishes the release in the journal; `--abort` undoes it (with none, it has nothing to do)."""
+    from releasekit.journal import JournalError
+
+    if args.version:
+        raise UsageError(f"--{'abort' if args.abort else 'resume'} takes no version: it uses the journal's")
+    if journal is None:
+        if args.abort:  # idempotent: a second --abort, or one after a lost race undid the release
+            print("releasekit release: no release is under way in this repository; nothing to undo")
+            return 0
+        raise JournalError("no release is under way in this repository (no .git/releasekit/release.json)")
+    if args.abort:
+        from releasekit.steps.apply import abort
+
+        try:
+            abort(session.git, journal, say)
+        except KeyboardInterrupt:
+            again = _command(args, "--abort")
+            raise Interrupted(f"stopped while undoing the release of {journal.version}; `{again}` finishes") from None
+        return 0
+    print(f"releasekit release: resuming {journal.tag} (started {journal.started})")
+    return _carry_out(args, session, journal)
+
+
+def _begin(plan: ReleasePlan, git_dir: Path) -> Journal:
+    """The journal of the release about to begin, saved: the plan with every file's text (see journal.py)."""
+    from releasekit.journal import Journal, now
+    from releasekit.steps.apply import failpoint
+
+    failpoint("preflight")
+    journal = Journal(
+        version=str(plan.version),
+        tag=plan.tag,
+        branch=plan.branch,
+        base=plan.base,
+        message=plan.message,
+        files={c.path: c.after for c in plan.changes},
+        removed=list(plan.removed),
+        started=now(),
+    )
+    if plan.next_dev is not None:
+        journal.next_dev = str(plan.next_dev.version)
+        journal.dev_message = plan.next_dev.message
+        journal.dev_files = {c.path: c.after for c in plan.next_dev.changes}
+    journal.save(git_dir)
+    return journal
 
 
 def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[ReleasePlan, list[Verdict]]:
@@ -249,6 +285,8 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
         github=session.github,
         options=preflight.Options(
             skip_ci_check=args.skip_ci_check,
+            skip_sla_check=args.skip_sla_check,
+            now=args.clock.time if args.clock is not None else time.time,
             build_isolation=not args.no_build_isolation,
             index_url=index_url,
         ),
@@ -327,18 +365,41 @@ def _tag_source_note(config: Config, version: semver.Version) -> str:
 
 
 def _verdict(v: Verdict) -> None:
+    from releasekit.steps.apply import failpoint
+
     mark = "skip" if v.skipped else ("ok" if v.ok else "FAIL")
     print(f"  {mark:<4} {v.name:<13} {v.detail}", flush=True)
     if not v.ok and v.fix and not v.skipped:
         print(f"       {'':<13} fix: {v.fix}", flush=True)
+    failpoint("check")  # after each preflight check: nothing is changed yet
 
 
-def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) -> int:
+def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal, *, fresh: bool = False) -> int:
+    """The release's steps from the journal, each checking first what is already done. Ctrl-C at any point ends
+    with exit 130 and a message that says what is done and how to go on (`_interrupted`)."""
+    progress = _Progress()
+    try:
+        return _steps(args, session, journal, progress, fresh=fresh)
+    except KeyboardInterrupt:
+        raise Interrupted(_interrupted(args, session.git, journal, progress)) from None
+
+
+@dataclass
+class _Progress:
+    """How far this run of the release got, for the message after Ctrl-C: the push started, the push was done."""
+
+    pushing: bool = False
+    pushed: bool = False
+
+
+def _steps(args: argparse.Namespace, session: _Session, journal: Journal, progress: _Progress, *, fresh: bool) -> int:
     from releasekit.journal import Journal
     from releasekit.plan import release_run, release_unfollowed
     from releasekit.steps.apply import ensure_commit, ensure_dev_commit, ensure_pushed, ensure_tag, failpoint
 
     config, git = session.located.config, session.git
+    if fresh:
+        failpoint("journal")
     print("release")
     commit = ensure_commit(git, journal, say)
     failpoint("commit")
@@ -348,7 +409,9 @@ def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) ->
     if journal.next_dev is not None:
         tip = ensure_dev_commit(git, journal, commit, say)
         failpoint("dev-commit")
+    progress.pushing = True
     ensure_pushed(git, journal, commit, say, tip=tip)
+    progress.pushed = True
     failpoint("push")
     run = release_run(config)
     if run is None or args.no_watch:
@@ -358,16 +421,52 @@ def _carry_out(args: argparse.Namespace, session: _Session, journal: Journal) ->
         Journal.remove(git.git_dir())
         print(f"Released {journal.tag}: tagged and pushed.")
         return 0
-    try:
-        # A run the default branch's push starts (an existing workflow with `release: branch`) is found by branch.
-        ref = config.project.default_branch if run.push == "branch" else journal.tag
-        return _drive(args, session, journal, commit=commit, workflow=run.file, ref=ref, existing=run.existing)
-    except KeyboardInterrupt:
-        print(
-            f"\nreleasekit release: stopped following; {journal.tag} is pushed and the workflow goes on. "
-            "Follow it again with `releasekit release --resume`."
+    # A run the default branch's push starts (an existing workflow with `release: branch`) is found by branch.
+    ref = config.project.default_branch if run.push == "branch" else journal.tag
+    return _drive(args, session, journal, commit=commit, workflow=run.file, ref=ref, existing=run.existing)
+
+
+def _command(args: argparse.Namespace, option: str) -> str:
+    """The command line that goes on with this release (`releasekit release --resume`), with the -C and --config
+    this one was given."""
+    import shlex
+
+    words = ["releasekit"]
+    if args.directory != ".":
+        words += ["-C", shlex.quote(args.directory)]
+    if args.config != "releasekit.yaml":
+        words += ["--config", shlex.quote(args.config)]
+    return " ".join([*words, "release", option])
+
+
+def _interrupted(args: argparse.Namespace, git: Git, journal: Journal, progress: _Progress) -> str:
+    """What to say after Ctrl-C in the release's steps: what is done, and the exact command that goes on."""
+    from releasekit.journal import Journal
+    from releasekit.steps.apply import local_changes
+
+    resume, abort = _command(args, "--resume"), _command(args, "--abort")
+    if progress.pushed:
+        return (
+            f"{journal.tag} is pushed; the workflow run it starts (if any) goes on without this command. Follow it "
+            f"and finish the release with `{resume}`"
         )
-        return 130
+    if progress.pushing:
+        return (
+            f"stopped during the push of {journal.branch} and {journal.tag}: origin has both or neither (the push is "
+            f"atomic). `{resume}` looks and finishes the release; `{abort}` undoes the local commit and tag if origin "
+            "has neither"
+        )
+    try:
+        done = local_changes(git, journal)
+    except ReleasekitError:
+        done = ["(could not look)"]
+    if not done:
+        Journal.remove(git.git_dir())
+        return f"stopped before the release of {journal.version} changed anything: nothing was changed"
+    return (
+        f"the release of {journal.version} stopped part way; done here: {'; '.join(done)}; nothing was pushed.\n"
+        f"Finish it with `{resume}`, or undo it with `{abort}`"
+    )
 
 
 def _drive(

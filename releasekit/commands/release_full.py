@@ -32,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="check everything and show the dispatch; send nothing")
     parser.add_argument("--no-watch", action="store_true", help="dispatch, print the run, and do not follow it")
     parser.add_argument(
+        "--skip-sla-check",
+        action="store_true",
+        help="dispatch without the performance gate (the E2E run's results meeting `performance:`); it is printed",
+    )
+    parser.add_argument(
         "--find-timeout",
         type=float,
         default=120.0,
@@ -69,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
     gh = client_on(clock, config.project.repository, needs="dispatch, follow, re-run and cancel workflow runs in")
     print(f"releasekit release-full {version} ({config.project.repository})")
     plan = _check(located, gh, key, str(version), tag, ref_arg=args.ref, given=given)
+    _sla_gate(located, gh, tag, skip=args.skip_sla_check, now=clock.time())
     if args.dry_run:
         print("Dry run: nothing was dispatched. The dispatch would send:")
         print(f"  POST /repos/{gh.repository}/actions/workflows/{plan.workflow}/dispatches")
@@ -87,6 +93,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"Dispatched. Follow it with `releasekit watch {dispatched.run_id}`.")
         return 0
     return drive(gh, config, dispatched.run_id, options, tag=tag, clock=clock)
+
+
+def _sla_gate(located: Located, gh: GitHub, tag: str, *, skip: bool, now: float) -> None:
+    """The performance gate on the tagged commit, as `releasekit release` checks it before it tags."""
+    from releasekit.backends.git import Git
+    from releasekit.sla.gate import find_evidence
+    from releasekit.sla.targets import gate_of
+    from releasekit.steps.dispatch import DispatchError
+
+    gate = gate_of(located.config)
+    if gate is None:
+        return
+    if skip:
+        say("sla", "NOT CHECKED (--skip-sla-check): no performance evidence required")
+        return
+    if gate.settings is None:
+        raise DispatchError(f"{gate.problem}; or pass --skip-sla-check")
+    git = Git(located.root)
+    commit = git.rev(tag)
+    if commit is None:
+        msg = f"tag {tag} is not in this clone, so its performance evidence cannot be found: `git fetch --tags`"
+        raise DispatchError(msg)
+    outcome = find_evidence(gh, git, commit, gate.targets, gate.settings, now=now)
+    if not outcome.ok:
+        raise DispatchError(f"performance gate: {outcome.detail}\n  fix: {outcome.fix}")
+    say("sla", outcome.detail)
 
 
 def _parse_inputs(pairs: list[str]) -> dict[str, str]:

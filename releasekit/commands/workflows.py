@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         # Fast path: these exact inputs were rendered before, and the tree still holds exactly that output.
         known = cache.up_to_date(digest, generated_files(root))
         if known is not None:
+            _warn(cache.warnings_of(digest))
             print(f"{_plural(known, 'generated file')} up to date.")
             return 0
     return _render_and_compare(args, root, digest)
@@ -59,10 +60,14 @@ def _render_and_compare(args: argparse.Namespace, root: Path, digest: str | None
 
     located = load(Path(args.directory) / args.config)  # shown in messages as the user gave it
     lock = load_lock(located.root)
+    from releasekit.toollock import unpinned_installs
+
     outputs = render(located, lock)
     changes = writer.plan(root, outputs)
+    warnings = unpinned_installs(located.config)
     if digest is not None:
-        cache.remember(digest, {o.path: o.text for o in outputs})
+        cache.remember(digest, {o.path: o.text for o in outputs}, warnings)
+    _warn(warnings)
     if args.check:
         if not changes:
             print(f"{_plural(len(outputs), 'generated file')} up to date.")
@@ -87,6 +92,14 @@ def _render_and_compare(args: argparse.Namespace, root: Path, digest: str | None
             print(f"{'removed':9} {change.path}")
     _report_existing(located.config, root)
     return 0
+
+
+def _warn(warnings: list[str]) -> None:
+    """Warnings about the user's own steps (e.g. an unpinned `pip install`), on stderr: they do not fail."""
+    import sys
+
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr)
 
 
 def _report_existing(config: Config, root: Path) -> None:
@@ -138,8 +151,19 @@ def _adopt(args: argparse.Namespace, root: Path) -> int:
             )
         changes.append(writer.Change(backup, "missing", None, change.old))
         kept = f"its old text is kept in {backup} (GitHub runs only .yml and .yaml files)"
-    writer.apply(root, changes)  # both or neither
+    # The requirements files the adopted workflow installs from, when they are not there yet (never an overwrite).
+    from releasekit.render.files import REQUIREMENTS_DIR
+
+    needed = [
+        writer.Change(o.path, "missing", None, o.text)
+        for o in outputs
+        if o.path.startswith(f"{REQUIREMENTS_DIR}/") and o.path in (change.new or "") and not (root / o.path).exists()
+    ]
+    changes += needed
+    writer.apply(root, changes)  # all or none
     print(f"{'adopted':9} {change.path}: {kept}")
+    for extra in needed:
+        print(f"{'created':9} {extra.path}")
     print("Run `releasekit workflows` for the other generated files, and commit the result.")
     return 0
 

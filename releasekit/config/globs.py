@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from releasekit.errors import excerpt
+
 __all__ = ["filter_pattern_error", "filter_pattern_to_regex", "glob_error"]
 
 # Characters git forbids anywhere in a ref name (``man git-check-ref-format``), besides control
@@ -114,13 +116,13 @@ def _glob_path_error(pattern: str) -> str | None:
     if not pattern:
         return "glob is empty; give a path relative to the repository root, e.g. 'dist/*.whl'"
     if pattern != pattern.strip():
-        return f"glob '{pattern}' starts or ends with whitespace; remove it"
+        return f"glob {excerpt(pattern)} starts or ends with whitespace; remove it"
     if pattern.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", pattern):
-        return f"glob '{pattern}' is an absolute path; make it relative to the repository root"
+        return f"glob {excerpt(pattern)} is an absolute path; make it relative to the repository root"
     if "\\" in pattern:
-        return f"glob '{pattern}' uses '\\' as a separator; use '/' instead"
+        return f"glob {excerpt(pattern)} uses '\\' as a separator; use '/' instead"
     if ".." in pattern.split("/"):
-        return f"glob '{pattern}' contains a '..' segment; assets must be inside the repository"
+        return f"glob {excerpt(pattern)} contains a '..' segment; assets must be inside the repository"
     return None
 
 
@@ -128,17 +130,17 @@ def _glob_bracket_error(pattern: str) -> str | None:
     open_at: int | None = None
     for index, char in enumerate(pattern):
         if char == "[" and open_at is not None:
-            return f"glob '{pattern}' opens '[' inside another '[...]'; close the first one"
+            return f"glob {excerpt(pattern)} opens '[' inside another '[...]'; close the first one"
         if char == "[":
             open_at = index
         elif char == "]" and open_at is None:
-            return f"glob '{pattern}' has ']' without a matching '['"
+            return f"glob {excerpt(pattern)} has ']' without a matching '['"
         elif char == "]":
             if index - 1 == open_at:
-                return f"glob '{pattern}' has an empty '[]', which matches nothing"
+                return f"glob {excerpt(pattern)} has an empty '[]', which matches nothing"
             open_at = None
     if open_at is not None:
-        return f"glob '{pattern}' has '[' without a matching ']'"
+        return f"glob {excerpt(pattern)} has '[' without a matching ']'"
     return None
 
 
@@ -164,9 +166,9 @@ def _check_whole(pattern: str) -> None:
     if not pattern:
         raise _PatternError("pattern is empty; use '**' to match everything")
     if pattern != pattern.strip():
-        raise _PatternError(f"pattern '{pattern}' starts or ends with whitespace; remove it")
+        raise _PatternError(f"pattern {excerpt(pattern)} starts or ends with whitespace; remove it")
     if "\n" in pattern or "\r" in pattern:
-        raise _PatternError(f"pattern {pattern!r} contains a line break; give one pattern per list item")
+        raise _PatternError(f"pattern {excerpt(pattern)} contains a line break; give one pattern per list item")
     if pattern == "!":
         raise _PatternError("pattern '!' negates nothing; put a pattern after it, e.g. '!docs/**'")
 
@@ -178,7 +180,7 @@ def _next_token(pattern: str, index: int, tokens: list[_Token]) -> int:
     if char == "\\":
         if index + 1 == len(pattern):
             raise _PatternError(
-                f"pattern '{pattern}' ends with a lone '\\'; put the character to escape after it, "
+                f"pattern {excerpt(pattern)} ends with a lone '\\'; put the character to escape after it, "
                 "or write '\\\\' for a literal backslash"
             )
         tokens.append(_Token("char", pattern[index + 1], pos))
@@ -192,7 +194,7 @@ def _next_token(pattern: str, index: int, tokens: list[_Token]) -> int:
     if char in "?+":
         if not tokens or tokens[-1].kind not in ("char", "class"):
             raise _PatternError(
-                f"pattern '{pattern}': '{char}' at column {pos} repeats the preceding character, "
+                f"pattern {excerpt(pattern)}: '{char}' at column {pos} repeats the preceding character, "
                 f"but there is none to repeat; write '\\{char}' for a literal '{char}'"
             )
         tokens.append(_Token("quant", char, pos))
@@ -203,7 +205,7 @@ def _next_token(pattern: str, index: int, tokens: list[_Token]) -> int:
         return after
     if char == "]":
         raise _PatternError(
-            f"pattern '{pattern}' has ']' at column {pos} without a matching '['; write '\\]' for a literal ']'"
+            f"pattern {excerpt(pattern)} has ']' at column {pos} without a matching '['; write '\\]' for a literal ']'"
         )
     tokens.append(_Token("char", char, pos))
     return index + 1
@@ -211,7 +213,7 @@ def _next_token(pattern: str, index: int, tokens: list[_Token]) -> int:
 
 def _parse_class(pattern: str, open_at: int) -> tuple[str, int]:
     """Parse the ``[...]`` starting at ``open_at``; return its regex and the index after ``]``."""
-    unclosed = f"pattern '{pattern}' has '[' at column {open_at + 1} without a matching ']'"
+    unclosed = f"pattern {excerpt(pattern)} has '[' at column {open_at + 1} without a matching ']'"
     members: list[str] = []  # single characters, or two-character ranges such as "az"
     index = open_at + 1
     while True:
@@ -232,11 +234,11 @@ def _parse_class(pattern: str, open_at: int) -> tuple[str, int]:
             members.append(char)
             index += 1
     if not members:
-        raise _PatternError(f"pattern '{pattern}' has an empty '[]' at column {open_at + 1}; it matches nothing")
+        raise _PatternError(f"pattern {excerpt(pattern)} has an empty '[]' at column {open_at + 1}; it matches nothing")
     if len(members) == 1 and len(members[0]) == 1:
         only = members[0]
         fix = "write it without brackets" if only.isalnum() else f"escape it as '\\{only}'"
-        raise _PatternError(f"pattern '{pattern}': '[{only}]' matches a single character; {fix}")
+        raise _PatternError(f"pattern {excerpt(pattern)}: '[{only}]' matches a single character; {fix}")
     body = "".join(re.escape(m) if len(m) == 1 else f"{re.escape(m[0])}-{re.escape(m[1])}" for m in members)
     return f"[{body}]", index + 1
 
@@ -245,13 +247,13 @@ def _parse_range(pattern: str, start: str, end: str) -> str:
     """Check the class range ``start-end`` and return it as the two-character string ``start + end``."""
     if end == "]":
         raise _PatternError(
-            f"pattern '{pattern}': range '{start}-' has no end; write '{start}-x', or put '-' first in []"
+            f"pattern {excerpt(pattern)}: range '{start}-' has no end; write '{start}-x', or put '-' first in []"
         )
     low, high = sorted((start, end))
     if not any(first <= low and high <= last for first, last in _CLASS_RANGES):
-        raise _PatternError(f"pattern '{pattern}': range '{start}-{end}' must stay within a-z, A-Z or 0-9")
+        raise _PatternError(f"pattern {excerpt(pattern)}: range '{start}-{end}' must stay within a-z, A-Z or 0-9")
     if start > end:
-        raise _PatternError(f"pattern '{pattern}': range '{start}-{end}' is reversed; write '{end}-{start}'")
+        raise _PatternError(f"pattern {excerpt(pattern)}: range '{start}-{end}' is reversed; write '{end}-{start}'")
     return start + end
 
 
@@ -266,7 +268,7 @@ def _check_path(pattern: str, tokens: list[_Token]) -> None:
     if skeleton.startswith(("/", "./")):
         prefix = skeleton[: skeleton.index("/") + 1]
         raise _PatternError(
-            f"pattern '{pattern}' starts with '{prefix}', but paths are matched relative to the "
+            f"pattern {excerpt(pattern)} starts with '{prefix}', but paths are matched relative to the "
             "repository root; remove it"
         )
 
@@ -278,10 +280,10 @@ def _check_ref_chars(pattern: str, tokens: list[_Token]) -> None:
             continue
         what = _REF_FORBIDDEN.get(token.text)
         if what is None and (ord(token.text) < 32 or ord(token.text) == 127):
-            what = f"control character {token.text!r}"
+            what = f"control character {excerpt(token.text)}"
         if what is not None:
             raise _PatternError(
-                f"pattern '{pattern}': {what} at column {token.pos} is not allowed in git branch/tag names"
+                f"pattern {excerpt(pattern)}: {what} at column {token.pos} is not allowed in git branch/tag names"
             )
 
 
@@ -299,4 +301,4 @@ def _check_ref_shape(pattern: str, tokens: list[_Token]) -> None:
         *(f"has a component '{p}' ending with '.lock'" for p in parts if p.endswith(".lock")),
     ]
     if problems:
-        raise _PatternError(f"pattern '{pattern}' {problems[0].replace(chr(0), '*')}, {_NOT_IN_REFS}")
+        raise _PatternError(f"pattern {excerpt(pattern)} {problems[0].replace(chr(0), '*')}, {_NOT_IN_REFS}")

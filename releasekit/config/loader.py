@@ -15,8 +15,10 @@ from typing import Any, Literal, Union
 import yaml
 
 from releasekit.config import model
+from releasekit.config.bounds import CONFIG_HINT, Budget, read_bounded, shown, size_problem
+from releasekit.config.limits import MAX_CONFIG_BYTES, MAX_PATTERN_CHARS
 from releasekit.config.secrets import NEVER_A_SECRET, secret_reason
-from releasekit.errors import ConfigError, Problem
+from releasekit.errors import EXCERPT_CHARS, MAX_PROBLEMS_SHOWN, ConfigError, Problem, excerpt
 
 PathKey = tuple[str | int, ...]
 
@@ -31,6 +33,11 @@ _BOOL = "tag:yaml.org,2002:bool"
 _FLOAT = "tag:yaml.org,2002:float"
 _NULL = "tag:yaml.org,2002:null"
 
+# The checks that parse a value character by character in Python; their input counts against MAX_PATTERN_CHARS.
+_PARSED = frozenset({"ref_pattern", "path_pattern", "version_regex"})
+# Python refuses to read an int of more digits than this (`sys.get_int_max_str_digits`).
+_MAX_INT_DIGITS = 4_300
+
 # Keys people carry over from GitHub's own workflow syntax, and what they are called here.
 _KNOWN_MISTAKES = {"on": "triggers", "runs-on": "machines", "jobs": "steps", "true": "triggers"}
 
@@ -42,7 +49,8 @@ def dotted(path: PathKey) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else part
+            name = part if len(part) <= EXCERPT_CHARS else f"{part[:EXCERPT_CHARS]}…"  # a 10,000-character key
+            out += f".{name}" if out else name
     return out or "the top level"
 
 
@@ -64,15 +72,22 @@ class Located:
         return Problem(self.file, line, column, message)
 
 
+class _TooManyProblems(Exception):
+    """Enough problems to show: the rest of the file is not checked (a file of 100,000 typos gets 31, fast)."""
+
+
 class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
         self.positions: dict[PathKey, tuple[int, int]] = {}
+        self.pattern_chars = 0
 
     def fail(self, node: yaml.Node, message: str) -> None:
         mark = node.start_mark
         self.problems.append(Problem(self.file, mark.line + 1, mark.column + 1, message))
+        if len(self.problems) > MAX_PROBLEMS_SHOWN:
+            raise _TooManyProblems
 
     def build(self, tp: Any, node: yaml.Node, path: PathKey, what: str) -> Any:
         """Build a value of type `tp` from `node`; on error record a problem and return `_INVALID`."""
@@ -108,7 +123,7 @@ class _Builder:
     def _literal(self, tp: Any, node: yaml.Node, path: PathKey) -> Any:
         choices = [str(c) for c in typing.get_args(tp)]
         if not isinstance(node, yaml.ScalarNode) or node.value not in choices:
-            got = repr(node.value) if isinstance(node, yaml.ScalarNode) else _kind(node)
+            got = excerpt(node.value) if isinstance(node, yaml.ScalarNode) else _kind(node)
             hint = _did_you_mean(node.value, choices) if isinstance(node, yaml.ScalarNode) else ""
             self.fail(node, f"{dotted(path)}: expected one of {', '.join(choices)}, got {got}{hint}")
             return _INVALID
@@ -116,7 +131,8 @@ class _Builder:
 
     def _sequence(self, item: Any, node: yaml.Node, path: PathKey, what: str) -> Any:
         if not isinstance(node, yaml.SequenceNode):
-            hint = f"; write a list, e.g. [{node.value}]" if isinstance(node, yaml.ScalarNode) and node.value else ""
+            short = isinstance(node, yaml.ScalarNode) and 0 < len(node.value) <= EXCERPT_CHARS
+            hint = f"; write a list, e.g. [{node.value}]" if short else ""
             self.fail(node, f"{dotted(path)}: expected a list, got {_kind(node)}{hint}")
             return _INVALID
         return tuple(self.build(item, child, (*path, i), what) for i, child in enumerate(node.value))
@@ -136,7 +152,7 @@ class _Builder:
                 self.fail(key_node, f"{dotted(path)}: this key {reason}. {NEVER_A_SECRET}")
                 continue
             if key in seen:
-                self.fail(key_node, f"duplicate key {key!r} in {dotted(path)} (first at line {seen[key]})")
+                self.fail(key_node, f"duplicate key {excerpt(key)} in {dotted(path)} (first at line {seen[key]})")
                 continue
             seen[key] = key_node.start_mark.line + 1
             yield key, key_node, value_node
@@ -152,7 +168,7 @@ class _Builder:
             key_path: PathKey = (*path, key, "<key>")
             self.positions[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if key_pattern and not re.match(key_pattern, key):
-                self.fail(key_node, f"{dotted(path)}: invalid name {key!r} (must match {key_pattern})")
+                self.fail(key_node, f"{dotted(path)}: invalid name {excerpt(key)} (must match {key_pattern})")
                 continue
             out[key] = self.build(item, value_node, (*path, key), what)
         return out
@@ -164,19 +180,26 @@ class _Builder:
             else:
                 self.fail(node, f"{dotted(path)}: expected a mapping, got {_kind(node)}")
                 return _INVALID
-        fields = {model.yaml_key(f): f for f in dataclasses.fields(cls)}
+        fields = {model.yaml_key(f): f for f in dataclasses.fields(cls) if not f.metadata.get("rest")}
+        rest = next((f for f in dataclasses.fields(cls) if f.metadata.get("rest")), None)
         hints = _hints(cls)
         values: dict[str, Any] = {}
+        others: dict[str, Any] = {}
         problems_before = len(self.problems)
         ok = True
         for key, key_node, value_node in self._pairs(node, path):
             f = fields.get(key)
+            if f is None and rest is not None:  # a key of the mapping's own (a target by name)
+                item = self._rest_item(rest, hints[rest.name], key, key_node, value_node, path)
+                ok = ok and item is not _INVALID
+                others[key] = item
+                continue
             if f is None:
                 where = f" in {dotted(path)}" if path else " at the top level"
                 hint = _did_you_mean(key, list(fields))
                 if not hint and key in _KNOWN_MISTAKES and _KNOWN_MISTAKES[key] in fields:
                     hint = f"; did you mean {_KNOWN_MISTAKES[key]!r}?"
-                self.fail(key_node, f"unknown key {key!r}{where}{hint}")
+                self.fail(key_node, f"unknown key {excerpt(key)}{where}{hint}")
                 ok = False
                 continue
             key_path: PathKey = (*path, key, "<key>")
@@ -186,6 +209,8 @@ class _Builder:
                 ok = False
             else:
                 values[f.name] = value
+        if rest is not None:
+            values[rest.name] = others
         ok = ok and len(self.problems) == problems_before  # e.g. a refused merge key or duplicate key
         for key, f in fields.items():
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
@@ -194,6 +219,18 @@ class _Builder:
                 self.fail(node, f"missing key {key!r}{where} ({f.metadata['doc'].rstrip('.')})")
                 ok = False
         return cls(**values) if ok else _INVALID
+
+    def _rest_item(  # noqa: PLR0917 - the parts of one key-value pair
+        self, rest: dataclasses.Field[Any], tp: Any, key: str, key_node: yaml.Node, node: yaml.Node, path: PathKey
+    ) -> Any:
+        """One entry of a mapping's `rest` field: its name checked, its value built as the dict's item type."""
+        key_path: PathKey = (*path, key, "<key>")
+        self.positions[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        pattern = rest.metadata.get("key_pattern")
+        if pattern and not re.match(pattern, key):
+            self.fail(key_node, f"{dotted(path)}: invalid name {excerpt(key)} (must match {pattern})")
+            return _INVALID
+        return self.build(typing.get_args(tp)[1], node, (*path, key), rest.name)
 
     def _field(self, f: dataclasses.Field[Any], tp: Any, node: yaml.Node, path: PathKey) -> Any:
         meta = f.metadata
@@ -216,6 +253,17 @@ class _Builder:
         else:
             items = [(value, node, path)]
         for item, item_node, item_path in items:
+            if meta.get("check") in _PARSED and isinstance(item, str):
+                self.pattern_chars += len(item)
+                if self.pattern_chars > MAX_PATTERN_CHARS:
+                    if self.pattern_chars - len(item) <= MAX_PATTERN_CHARS:  # said once, at the one that tips it
+                        self.fail(
+                            item_node,
+                            f"{dotted(item_path)}: with this one, the file's branch, tag and path patterns and "
+                            f"version regexes hold more than {MAX_PATTERN_CHARS:,} characters together; real ones "
+                            "are short",
+                        )
+                    return _INVALID
             message = _constraint_problem(meta, item)
             if message:
                 self.fail(item_node, f"{dotted(item_path)}: {message}")
@@ -231,11 +279,7 @@ class _Builder:
                 return node.value.lower() in ("true", "yes", "on", "y")
         elif tp is int:
             if node.tag == _INT:
-                if not re.fullmatch(r"[-+]?(?:0|[1-9][0-9_]*)", node.value):
-                    # YAML 1.1 reads 010 as octal 8 and 1:30 as 90; nobody means that in a config.
-                    self.fail(node, f"{dotted(path)}: write {node.value} as a plain decimal number")
-                    return _INVALID
-                return int(node.value.replace("_", ""))
+                return self._int(node, path)
         elif tp is str:
             if node.tag in (_STR, _INT):
                 reason = secret_reason("", node.value)
@@ -243,14 +287,23 @@ class _Builder:
                     self.fail(node, f"{dotted(path)}: this value {reason}. {NEVER_A_SECRET}")
                     return _INVALID
                 return node.value
-            if node.tag == _FLOAT:
-                self.fail(node, f'{dotted(path)}: {node.value} is read as a number; quote it: "{node.value}"')
-                return _INVALID
-            if node.tag == _BOOL:
-                self.fail(node, f'{dotted(path)}: {node.value} is read as a boolean; quote it: "{node.value}"')
+            if node.tag in (_FLOAT, _BOOL):
+                what = "a number" if node.tag == _FLOAT else "a boolean"
+                fix = f': "{node.value}"' if len(node.value) <= EXCERPT_CHARS else ""
+                self.fail(node, f"{dotted(path)}: {shown(node.value)} is read as {what}; quote it{fix}")
                 return _INVALID
         self.fail(node, f"{dotted(path)}: expected {_describe(tp)}, got {_kind(node)}")
         return _INVALID
+
+    def _int(self, node: yaml.ScalarNode, path: PathKey) -> Any:
+        if not re.fullmatch(r"[-+]?(?:0|[1-9][0-9_]*)", node.value):
+            # YAML 1.1 reads 010 as octal 8 and 1:30 as 90; nobody means that in a config.
+            self.fail(node, f"{dotted(path)}: write {shown(node.value)} as a plain decimal number")
+            return _INVALID
+        if len(node.value) > _MAX_INT_DIGITS:  # int() would raise: Python reads at most this many digits
+            self.fail(node, f"{dotted(path)}: a number of {len(node.value):,} digits is out of range")
+            return _INVALID
+        return int(node.value.replace("_", ""))
 
 
 class _Invalid:
@@ -267,7 +320,7 @@ def _contains_invalid(value: tuple[Any, ...]) -> bool:
 def _constraint_problem(meta: typing.Mapping[str, Any], value: Any) -> str | None:
     pattern = meta.get("pattern")
     if pattern and isinstance(value, str) and not re.match(pattern, value):
-        return f"{value!r} is not valid (must match {pattern})"
+        return f"{excerpt(value)} is not valid (must match {pattern})"
     minimum, maximum = meta.get("minimum"), meta.get("maximum")
     if isinstance(value, int) and not isinstance(value, bool):
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
@@ -323,18 +376,26 @@ def _kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
     return {
-        _STR: f"the string {node.value!r}",
-        _INT: f"the number {node.value}",
-        _FLOAT: f"the number {node.value}",
+        _STR: f"the string {excerpt(node.value)}",
+        _INT: f"the number {shown(node.value)}",
+        _FLOAT: f"the number {shown(node.value)}",
         _BOOL: f"the boolean {node.value}",
         _NULL: "nothing (null)",
-    }.get(node.tag, f"{node.value!r}")
+    }.get(node.tag, excerpt(node.value))
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
-    """The choice a typo most likely meant, if one is close enough."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """The choice a typo most likely meant, if one is close enough. Only among a few hundred short names: difflib's
+    cost grows with both, and a generated file can hold thousands (a typo is short, and among few names)."""
+    options = list(choices)
+    if len(word) > _MAX_TYPO_CHARS or len(options) > _MAX_TYPO_CHOICES:
+        return None
+    close = difflib.get_close_matches(word, [c for c in options if len(c) <= _MAX_TYPO_CHARS], n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+_MAX_TYPO_CHARS = 100
+_MAX_TYPO_CHOICES = 500
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
@@ -344,7 +405,12 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
 
 def parse(text: str, file: str, root: Path) -> Located:
     """Parse and validate config text. Raises ConfigError listing every problem, each with file:line:column."""
+    if len(text) > MAX_CONFIG_BYTES:  # `load` has checked the bytes; text from elsewhere is bounded too
+        raise ConfigError([size_problem(file, len(text), MAX_CONFIG_BYTES, CONFIG_HINT, unit="characters")])
     try:
+        over = Budget(file).problem(text)
+        if over is not None:
+            raise ConfigError([over])
         documents = list(yaml.compose_all(text, Loader=YAML_LOADER))
     except yaml.MarkedYAMLError as exc:
         mark: Any = exc.problem_mark or exc.context_mark
@@ -354,6 +420,9 @@ def parse(text: str, file: str, root: Path) -> Located:
         raise ConfigError([Problem(file, line, column, f"invalid YAML: {what}{context}")]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(file, 1, 1, f"invalid YAML: {exc}")]) from None
+    except UnicodeEncodeError as exc:  # text not read from a file (that is UTF-8 already): a lone surrogate
+        line = text.count("\n", 0, exc.start) + 1
+        raise ConfigError([Problem(file, line, 1, f"not valid text: {exc.reason}")]) from None
     if not documents or documents[0] is None:
         raise ConfigError([Problem(file, 1, 1, "the file is empty; run `releasekit init` to write a starting point")])
     if len(documents) > 1:
@@ -361,7 +430,10 @@ def parse(text: str, file: str, root: Path) -> Located:
         mark = starts[1] if len(starts) > 1 else documents[1].start_mark
         raise ConfigError([Problem(file, mark.line + 1, 1, "expected one YAML document, found several ('---')")])
     builder = _Builder(file)
-    config = builder.build(model.Config, documents[0], (), "config")
+    try:
+        config = builder.build(model.Config, documents[0], (), "config")
+    except _TooManyProblems:
+        raise ConfigError(builder.problems, more=True) from None
     if builder.problems or config is _INVALID:
         raise ConfigError(builder.problems)
     located = Located(config=config, file=file, root=root, positions=builder.positions)
@@ -376,7 +448,8 @@ def parse(text: str, file: str, root: Path) -> Located:
 def load(path: Path) -> Located:
     """Load `releasekit.yaml` from disk; the file name in messages is as the user gave it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_bounded(path, MAX_CONFIG_BYTES, str(path), CONFIG_HINT).decode("utf-8")
+        text = raw.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as read_text() reads
     except FileNotFoundError:
         raise ConfigError(
             [Problem(str(path), 1, 1, "not found; run `releasekit init` here, or pass --config PATH")]

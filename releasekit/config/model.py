@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import ItemsView, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -11,6 +11,10 @@ from releasekit.github_rules import MAX_DISPATCH_INPUTS
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# A requirement by name, optional extras and version specifiers (PEP 508 without markers, URLs or paths): each
+# entry of `python-requirements` (checked where the sets are read, render.engine.check_requirements).
+_SPEC = r"(?:==|>=|<=|~=|!=|<|>) *[A-Za-z0-9.*+!_-]+"
+REQUIREMENT = rf"^[A-Za-z0-9][A-Za-z0-9._-]*(?:\[[A-Za-z0-9._,-]+\])?(?: *{_SPEC}(?: *, *{_SPEC})*)?$"
 REPOSITORY = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]+$"
 WORKFLOW_FILE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.ya?ml$"
 ACTION = r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+(?:/[A-Za-z0-9._/-]+)?$"
@@ -47,9 +51,12 @@ def meta(
     key_pattern: str | None = None,
     min_items: int | None = None,
     examples: tuple[Any, ...] = (),
+    rest: bool = False,
 ) -> dict[str, Any]:
     """Field metadata: the YAML key (kebab-case by default), docs, and the constraints both loader and schema use.
-    `check` names a function in `releasekit.config.checks` that returns None for a fine value, else a message."""
+    `check` names a function in `releasekit.config.checks` that returns None for a fine value, else a message.
+    `rest` marks the dict field of a mapping that takes every key the other fields do not name (`performance`:
+    `gate`, and targets by name beside it)."""
     return {
         "doc": doc,
         "alias": alias,
@@ -60,6 +67,7 @@ def meta(
         "key_pattern": key_pattern,
         "min_items": min_items,
         "examples": examples,
+        "rest": rest,
     }
 
 
@@ -541,10 +549,92 @@ class Budget:
     target_ms: int = field(metadata=meta("Upper bound in milliseconds.", minimum=1, maximum=86_400_000))
     layer: str | None = field(default=None, metadata=meta("Layer of the system, e.g. `L0`."))
     operation: str | None = field(default=None, metadata=meta("What is measured, e.g. `Regex match`."))
+    statistic: Literal["p50", "p95", "p99", "max"] = field(
+        default="p95",
+        metadata=meta(
+            "Which statistic of the samples must stay within `target-ms` (nearest-rank percentiles; `max` is the "
+            "slowest sample)."
+        ),
+    )
+    min_samples: int = field(
+        default=5,
+        metadata=meta(
+            "Fewest samples that count as measured; with fewer the target is `not measured`, which fails "
+            "`releasekit sla check` unless `allow-missing`.",
+            minimum=1,
+            maximum=1_000_000,
+        ),
+    )
+    allow_missing: bool = field(
+        default=False,
+        metadata=meta("Pass `releasekit sla check` when this target has no (or too few) samples, saying so."),
+    )
 
     @staticmethod
     def env_name(key: str) -> str:
         return "SLA_" + key.upper().replace("-", "_").replace(".", "_") + "_MS"
+
+
+@dataclass(frozen=True)
+class SlaGate:
+    """The performance gate `releasekit release` and `release-full` pass: the latest E2E run's results on the commit
+    (or an ancestor) must meet every target."""
+
+    enabled: bool = field(
+        default=True,
+        metadata=meta("Whether a release needs the evidence (`--skip-sla-check` skips it for one release)."),
+    )
+    workflow: str | None = field(
+        default=None,
+        metadata=meta(
+            "Key under `workflows` whose runs hold the evidence (default: the one from the `e2e-tests` template).",
+            pattern=NAME,
+        ),
+    )
+    max_age: str = field(
+        default="7d",
+        metadata=meta(
+            "How long ago the E2E run may have finished: minutes, hours or days, e.g. `90m`, `36h`, `7d`.",
+            pattern=r"^[1-9][0-9]{0,5}[mhd]$",
+        ),
+    )
+    artifact: str = field(
+        default="sla-results",
+        metadata=meta("Name of the run's artifact that holds the results.", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"),
+    )
+
+    @property
+    def max_age_seconds(self) -> float:
+        unit = {"m": 60, "h": 3600, "d": 86400}[self.max_age[-1]]
+        return float(int(self.max_age[:-1]) * unit)
+
+
+@dataclass(frozen=True)
+class Performance:
+    """Performance targets by name, each exported to end-to-end jobs as `SLA_<NAME>_MS` and checked by
+    `releasekit sla check`; and `gate`, how a release is held to them. Reads like the mapping of targets."""
+
+    gate: SlaGate = field(default=SlaGate(), metadata=meta("The release gate."))
+    targets: dict[str, Budget] = field(
+        default_factory=dict,
+        metadata=meta(
+            "Performance targets by name (any key but `gate`).",
+            key_pattern=r"^[A-Za-z][A-Za-z0-9_-]*$",
+            rest=True,
+        ),
+    )
+
+    def items(self) -> ItemsView[str, Budget]:
+        return self.targets.items()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.targets)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, name: str) -> Budget:
+        return self.targets[name]
 
 
 @dataclass(frozen=True)
@@ -568,6 +658,16 @@ class Config:
     )
     publish: Publish = field(default=Publish(), metadata=meta("What a release ships."))
     release: ReleaseSettings = field(default=ReleaseSettings(), metadata=meta("How a release is cut."))
-    performance: dict[str, Budget] = field(
-        default_factory=dict, metadata=meta("Performance budgets by name.", key_pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    performance: Performance = field(
+        default=Performance(), metadata=meta("Performance targets by name, and the release gate (`gate`).")
+    )
+    python_requirements: dict[str, tuple[str, ...]] = field(
+        default_factory=dict,
+        metadata=meta(
+            "Python packages the workflows' own steps install, as named sets of requirements (`name>=1.0`): "
+            "`releasekit lock --update` pins each set's exact versions and file hashes in `releasekit.lock`, and "
+            "`releasekit workflows` writes `.github/releasekit/requirements-<set>.txt`, which a step installs with "
+            "`python -m pip install --require-hashes -r .github/releasekit/requirements-<set>.txt`.",
+            key_pattern=NAME,
+        ),
     )

@@ -60,7 +60,11 @@ def _object_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     properties: dict[str, Any] = {}
     required: list[str] = []
+    rest: dict[str, Any] | None = None
     for f in dataclasses.fields(cls):
+        if f.metadata.get("rest"):  # every other key: a value of the dict's item type, the name by key_pattern
+            rest = _constrain(_type_schema(hints[f.name], defs), f.metadata)
+            continue
         key = model.yaml_key(f)
         prop = _constrain(_type_schema(hints[f.name], defs), f.metadata)
         if "$ref" in prop:
@@ -79,6 +83,10 @@ def _object_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
         "properties": properties,
         "additionalProperties": False,
     }
+    if rest is not None:
+        out["additionalProperties"] = rest["additionalProperties"]
+        if "propertyNames" in rest:
+            out["propertyNames"] = rest["propertyNames"]
     if required:
         out["required"] = required
     return out

@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from releasekit.errors import excerpt
+
 __all__ = ["find_secrets_in_text", "secret_reason", "shannon_entropy"]
 
 # Name-based rule: a long, random-looking value under one of these names is refused.
@@ -108,6 +110,9 @@ _RULES: tuple[_Rule, ...] = (
     ),
 )
 
+# Any rule's match is a match of this one: a value it does not match (nearly all) is cleared in one scan, not 18.
+_ANY_RULE = re.compile("|".join(f"(?:{rule.regex.pattern})" for rule in _RULES))
+
 # Values that are obviously not secrets, for the name-based rule.
 _REFERENCE = re.compile(
     r"\$\{\{.*\}\}"  # a GitHub expression anywhere, e.g. ${{ secrets.NAME }}
@@ -145,7 +150,7 @@ def secret_reason(name: str, value: str) -> str | None:
     reason = _first_reason(value)
     if reason is not None:
         return reason
-    if not _is_secret_name(name):
+    if not name or not _is_secret_name(name):
         return None
     text = value.strip()
     if len(text) < _MIN_SECRET_LENGTH or _is_obviously_not_secret(text):
@@ -155,7 +160,7 @@ def secret_reason(name: str, value: str) -> str | None:
         return None
     return (
         f"looks like a secret ({len(text)} random-looking characters, {entropy:.1f} bits of entropy each, "
-        f"under the name {name!r})"
+        f"under the name {excerpt(name)})"
     )
 
 
@@ -187,6 +192,8 @@ def _accepted(rule: _Rule, match: re.Match[str]) -> bool:
 
 
 def _first_reason(value: str) -> str | None:
+    if _ANY_RULE.search(value) is None:
+        return None
     for rule in _RULES:
         if any(_accepted(rule, match) for match in rule.regex.finditer(value)):
             return rule.reason

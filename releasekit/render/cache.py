@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from releasekit.config.limits import MAX_CONFIG_BYTES
 from releasekit.render.files import sha256, sha256_hex
 
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -60,6 +61,8 @@ def inputs_digest(config_dir: Path, config: Path, builtin_templates: Path) -> st
     ]
     try:
         for name, path in (("config", config), ("lock", config_dir / "releasekit.lock")):
+            if not path.is_file() or path.stat().st_size > MAX_CONFIG_BYTES:
+                return None  # `--config /dev/zero`, or a 10 GB file: the loader refuses it, after reading 1 MB
             h.update(f"\0{name}\0".encode())
             h.update(path.read_bytes())
         for path in sources:
@@ -77,12 +80,18 @@ def _entry(digest: str) -> Path | None:
     return base / f"workflows-{digest}.json" if base else None
 
 
-def remember(digest: str, outputs: dict[str, str]) -> None:
-    """Record `{path: text}` for these inputs; a cache that cannot be written is silently skipped."""
+_WARNINGS = "!warnings"  # not a path: the warnings the render printed, printed again on a hit
+
+
+def remember(digest: str, outputs: dict[str, str], warnings: list[str] | None = None) -> None:
+    """Record `{path: text}` (and the render's warnings) for these inputs; a cache that cannot be written is
+    silently skipped."""
     entry = _entry(digest)
     if entry is None:
         return
-    record = {path: sha256_hex(text.encode("utf-8")) for path, text in sorted(outputs.items())}
+    record: dict[str, object] = {path: sha256_hex(text.encode("utf-8")) for path, text in sorted(outputs.items())}
+    if warnings:
+        record[_WARNINGS] = list(warnings)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         temp = entry.with_suffix(f".{os.getpid()}.tmp")
@@ -100,6 +109,7 @@ def up_to_date(digest: str, generated: dict[str, str]) -> int | None:
         return None
     try:
         record: dict[str, str] = json.loads(entry.read_text(encoding="utf-8"))
+        record.pop(_WARNINGS, None)
         for path, want in record.items():
             text = generated.get(path)
             if text is None or sha256_hex(text.encode("utf-8")) != want:
@@ -109,3 +119,13 @@ def up_to_date(digest: str, generated: dict[str, str]) -> int | None:
     if set(generated) - set(record):
         return None  # a generated file that is no longer declared
     return len(record)
+
+
+def warnings_of(digest: str) -> list[str]:
+    """The warnings recorded with these inputs' render ([] when none, or unknown)."""
+    entry = _entry(digest)
+    try:
+        found = json.loads(entry.read_text(encoding="utf-8")).get(_WARNINGS, []) if entry else []
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [str(w) for w in found] if isinstance(found, list) else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,16 +10,25 @@ from typing import Any
 
 import jinja2
 
-from releasekit import __version__
+from releasekit import toollock
 from releasekit.config import model
 from releasekit.config.loader import Located, PathKey
 from releasekit.errors import ConfigError, TemplateError
 from releasekit.github_rules import CORRELATION_INPUT
-from releasekit.lock import Lock
+from releasekit.lock import LOCK_NAME, Lock
 from releasekit.render import jobs, policy
 from releasekit.render.cache import cache_dir
-from releasekit.render.files import ACTIONLINT_CONFIG, WORKFLOWS_DIR, builtin_templates, header
+from releasekit.render.files import (
+    ACTIONLINT_CONFIG,
+    DIGEST_MARK,
+    HEADER_MARK,
+    WORKFLOWS_DIR,
+    body_digest,
+    builtin_templates,
+    header,
+)
 from releasekit.render.yamltext import expr, indent, on_lines, q, step_lines, tidy
+from releasekit.sla.samples import DEFAULT_RESULTS as SLA_RESULTS
 
 TEMPLATE_SUFFIX = ".yml.j2"
 
@@ -96,12 +106,52 @@ def render(located: Located, lock: Lock) -> list[Output]:
             problems.append(located.problem(exc.path, exc.message))
     if problems:
         raise ConfigError(problems)
+    outputs += requirements_outputs(located, config_name)
     labels = jobs.self_hosted_labels(located.config)
     if labels:
         body = "self-hosted-runner:\n  labels:\n" + "".join(f"    - {q(label)}\n" for label in labels)
         text = header(config_name, "the self-hosted runner labels of its machines, for actionlint", body) + body
         outputs.append(Output(ACTIONLINT_CONFIG, text, "machines"))
     return sorted(outputs, key=lambda o: o.path)
+
+
+def check_requirements(located: Located) -> None:
+    """Every `python-requirements` entry is a plain requirement; a problem is located at its line."""
+    bad = [
+        located.problem(
+            ("python-requirements", name, i),
+            f"python-requirements.{name}[{i}]: {spec!r} is not a requirement like `pytest>=7` (a name, optional "
+            "[extras] and version specifiers; no markers, URLs or paths)",
+        )
+        for name, specs in located.config.python_requirements.items()
+        for i, spec in enumerate(specs)
+        if not re.match(model.REQUIREMENT, spec)
+    ]
+    if bad:
+        raise ConfigError(bad)
+
+
+def requirements_outputs(located: Located, config_name: str) -> list[Output]:
+    """The requirements file of each set the workflows install, from the lock's `python` section: exact versions
+    and every file hash (`releasekit lock --update` writes them); a set the lock lacks is written unpinned and
+    without hashes, which `pip install --require-hashes` refuses."""
+    check_requirements(located)
+    sets = toollock.needed_sets(located.config)
+    if not sets:
+        return []
+    locked = toollock.read_section(located.root / LOCK_NAME)
+    out = []
+    for name in sets:
+        wanted = toollock.static_roots(located.config, name)
+        body = toollock.requirements_body(name, locked.get(name), wanted, toollock.fixed_tools(located.config))
+        what = f"the requirement set {name!r} as releasekit.lock pins it"
+        text = (
+            f"{HEADER_MARK} from {config_name} and {LOCK_NAME}: {what}.\n"
+            "# Do not edit by hand: run `releasekit lock --update`, then `releasekit workflows`.\n"
+            f"{DIGEST_MARK}{body_digest(body)}\n"
+        )
+        out.append(Output(toollock.requirements_path(name), text + body, f"python-requirements {name}"))
+    return out
 
 
 class _ConfigProblem(Exception):
@@ -215,11 +265,12 @@ class _Context:
             "start_services": self.start_services,
             "stop_services": lambda by: indent(jobs.stop_services_lines(self.services()), by),
             "on_block": self.on_block,
-            "sla_env": lambda: {model.Budget.env_name(k): str(b.target_ms) for k, b in config.performance.items()},
+            "sla_env": self.sla_env,
             "has_input": lambda name: (
                 wf.triggers.workflow_dispatch is not None and name in wf.triggers.workflow_dispatch.inputs
             ),
             "primary_machine": lambda: jobs.primary_machine(self.machines),
+            "pip_install": self.pip_install,
             "runs_on_of": lambda machine_name: jobs.runs_on_text(config.machines[machine_name]),
         }
         return {
@@ -238,11 +289,30 @@ class _Context:
             },
             "tag_pattern": config.project.tag_format,
             "correlation_input": CORRELATION_INPUT,
-            # The generated release job publishes with the releasekit that generated it, or (releasekit itself)
-            # with the one in the tagged checkout.
-            "releasekit_requirement": "." if config.publish.releasekit == "checkout" else f"releasekit=={__version__}",
+            "sla_results": SLA_RESULTS,
+            "sla_runner": toollock.SLA_RUNNER,
+            "sla_python": toollock.SLA_PYTHON,
             **helpers,
         }
+
+    def sla_env(self) -> dict[str, str]:
+        """The end-to-end job's environment for the performance targets: each budget, and where the tests' `sla`
+        fixture writes its samples (the file the job keeps as its results artifact)."""
+        budgets = {model.Budget.env_name(k): str(b.target_ms) for k, b in self.config.performance.items()}
+        if not budgets:
+            return {}
+        return {"RELEASEKIT_SLA_RESULTS": "${{ github.workspace }}/" + SLA_RESULTS, **budgets}
+
+    def pip_install(self, name: str) -> str:
+        """The pinned install of requirement set `name`; a set no requirements file is written for is refused."""
+        if name not in toollock.needed_sets(self.config):
+            raise _ConfigProblem(
+                ("workflows", self.key),
+                f"workflows.{self.key}: the template installs the requirement set {name!r}, which has no "
+                "requirements file: the `release` set is written for the built-in release templates only; declare "
+                "the packages under `python-requirements` and install that set",
+            )
+        return toollock.install_command(name)
 
     def start_services(self, by: int) -> str:
         self.services_started = True

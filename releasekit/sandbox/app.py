@@ -267,7 +267,11 @@ class Sandbox:
     def public_route(self, request: Request) -> bool:
         # Release downloads of a public repository and the sandbox's health check need no token, as on GitHub.
         path = request.path
-        return "/releases/download/" in path or path == "/_sandbox/health" or path.startswith("/_sandbox/job-logs/")
+        return (
+            "/releases/download/" in path
+            or path == "/_sandbox/health"
+            or path.startswith(("/_sandbox/job-logs/", "/_sandbox/artifact-zips/"))  # the latter signed per artifact
+        )
 
     def authenticate(self, request: Request) -> str:
         header = request.headers.get("Authorization") or ""

@@ -6,6 +6,13 @@ import threading
 import time
 from datetime import datetime, timezone
 
+# The bounds of what the clock takes: a jump of up to ten years at a time (a rate-limit hour, a 90-day artifact
+# expiry, a year of cron runs all fit), a speed of up to 100,000 times real time, and never past the year 9000, so
+# that every timestamp the sandbox prints stays a date (Python's datetime ends at 9999).
+MAX_ADVANCE = 10 * 365 * 86400.0
+MAX_SPEED = 100_000.0
+LATEST = 221_845_392_000.0  # 9000-01-01T00:00:00Z
+
 
 class Clock:
     """Seconds since the epoch, running `speed` times faster than real time from the moment it was set."""
@@ -22,11 +29,12 @@ class Clock:
 
     def now(self) -> float:
         with self._lock:
-            return self._base + (time.monotonic() - self._real) * self._speed
+            # Held at LATEST: a fast clock left running for months of real time still gives dates.
+            return min(LATEST, self._base + (time.monotonic() - self._real) * self._speed)
 
     def set_speed(self, speed: float) -> None:
-        if speed <= 0:
-            msg = f"clock speed must be positive, not {speed}"
+        if not (isinstance(speed, (int, float)) and 0 < speed <= MAX_SPEED):
+            msg = f"clock speed must be a number above 0 and at most {MAX_SPEED:,.0f}, not {speed!r}"
             raise ValueError(msg)
         with self._lock:
             now = time.monotonic()
@@ -35,8 +43,14 @@ class Clock:
             self._speed = speed
 
     def advance(self, seconds: float) -> None:
-        """Jump forward (a run due in an hour is due now after `advance(3600)`)."""
+        """Jump forward (a run due in an hour is due now after `advance(3600)`), up to MAX_ADVANCE at a time."""
+        if not (isinstance(seconds, (int, float)) and 0 <= seconds <= MAX_ADVANCE):
+            msg = f"clock advance must be a number of seconds from 0 to {MAX_ADVANCE:,.0f}, not {seconds!r}"
+            raise ValueError(msg)
         with self._lock:
+            if self._base + (time.monotonic() - self._real) * self._speed + seconds > LATEST:
+                msg = "clock advance would take the sandbox's clock past the year 9000"
+                raise ValueError(msg)
             self._base += seconds
 
     def real_seconds(self, seconds: float) -> float:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from releasekit.sandbox.http import ApiError
 from releasekit.sandbox.rehearsal import publishes
-from releasekit.sandbox.runner import CommandRunner
+from releasekit.sandbox.runner import CommandRunner, staged_upload
 from releasekit.sandbox.state import Artifact, Job, Repo, Run, Workflow
 from releasekit.sandbox.workflow import (
     ExprContext,
@@ -44,6 +45,9 @@ class Rule:
     command: str | None = None  # run for real in a checkout of the run's commit; its exit status decides
     step: str | None = None  # the step shown as failed
     artifacts: tuple[str, ...] = ()  # artifact names the job uploads when it succeeds
+    # artifact name -> glob of files in the checkout that a job with a `command` uploads after it ends, whatever its
+    # outcome (as an `actions/upload-artifact` step with `if: always()`): the artifact's zip holds those files
+    uploads: dict[str, str] | None = None
     times: int | None = None  # how many jobs the rule applies to before it is used up
 
     def matches(self, run: Run, job_name: str) -> bool:
@@ -328,8 +332,10 @@ class Engine:
                 job.failed_step = rule.step
             if rule.artifacts:
                 job.artifacts = list(rule.artifacts)
-        if job.command is None and not job.scripted and publishes(self, run, job):
-            job.command = self.hub.publish_command
+            if rule.uploads:
+                job.uploads = dict(rule.uploads)
+        if job.command is None and not job.scripted:
+            job.command = publishes(self, run, job)
 
     # -- progress -----------------------------------------------------------------------------------------------
 
@@ -397,6 +403,13 @@ class Engine:
         if conclusion == "success":
             for name in job.artifacts:
                 self.hub.state.artifacts.append(Artifact(self.hub.state.new_id(), run.id, name, 0, None, when))
+        for name in job.uploads:
+            staged = staged_upload(self.hub.directory, job.id, name)
+            if staged.exists():
+                artifact = Artifact(self.hub.state.new_id(), run.id, name, staged.stat().st_size, None, when)
+                artifact.digest = "sha256:" + hashlib.sha256(staged.read_bytes()).hexdigest()
+                staged.replace(staged.parent / f"{artifact.id}.zip")
+                self.hub.state.artifacts.append(artifact)
 
     def command_finished(self, run_id: int, job_id: int, exit_code: int) -> None:
         """Called by the runner when a real command exits: its status decides the job's conclusion."""

@@ -20,6 +20,13 @@ cat >> {PUSH_LOG}
 """
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+# The longest ref name the sandbox takes. Git has no limit of its own, but every component is a file name under
+# refs/ (255 bytes on the common file systems), and GitHub refuses names far longer than any real tag; 255 bytes in
+# all is below what any of them accepts, so a rehearsal never takes a name GitHub or a clone could refuse.
+MAX_REF_BYTES = 255
+# Characters `git check-ref-format` refuses anywhere in a ref name (besides ASCII control characters).
+MAX_REV_CHARS = 1024  # a revision longer than this names nothing (a ref is at most MAX_REF_BYTES)
+_REF_FORBIDDEN = frozenset(" ~^:?*[\\")
 
 
 class GitError(RuntimeError):
@@ -53,6 +60,53 @@ class TagInfo:
     signature: str | None
 
 
+@dataclass(frozen=True)
+class FileChange:
+    """One file a commit changed, as GitHub lists it in a commit's `files` (compared with its first parent)."""
+
+    filename: str
+    status: str  # added, removed, modified, renamed, copied or changed (the type: file, symlink, submodule)
+    sha: str  # the blob after the change; before it, for a removed file
+    additions: int
+    deletions: int
+    patch: str | None  # the hunks, from the first `@@`; None for a binary file or a change without hunks
+    previous_filename: str | None = None
+
+
+# git's one-letter status (`--raw`) -> GitHub's word for it.
+_CHANGE_STATUS = {"A": "added", "D": "removed", "M": "modified", "R": "renamed", "C": "copied", "T": "changed"}
+
+
+def ref_name_ok(ref: str) -> bool:
+    """Whether git takes `ref` (`refs/tags/v1.0`) as a ref name, by `git check-ref-format`'s rules, and it is no
+    longer than MAX_REF_BYTES and does not start with '-' (an option to every git command) in any component."""
+    if not ref or len(ref.encode("utf-8", "surrogatepass")) > MAX_REF_BYTES or ref == "@" or "@{" in ref:
+        return False
+    if ref.startswith("/") or ref.endswith(("/", ".")) or ".." in ref or "//" in ref:
+        return False
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c in _REF_FORBIDDEN for c in ref):
+        return False
+    if not utf8_ok(ref):  # a lone surrogate is no UTF-8 text git could store
+        return False
+    return all(part and not part.startswith((".", "-")) and not part.endswith(".lock") for part in ref.split("/"))
+
+
+def arg_ok(value: str) -> bool:
+    """Whether `value` can be passed to git as one argument: no NUL (the OS refuses it), no lone surrogate."""
+    return "\0" not in value and utf8_ok(value)
+
+
+def utf8_ok(text: str) -> bool:
+    """Whether `text` has a UTF-8 encoding: no lone surrogate (which JSON's `\\ud800` escapes can make)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _env() -> dict[str, str]:
     env = {
         k: v
@@ -70,6 +124,9 @@ class BareRepo:
         self.path = path
 
     def git(self, *args: str, input_text: str | None = None, check: bool = True) -> str:
+        if not all(arg_ok(arg) for arg in args):
+            msg = f"git {' '.join(args[:2])}: an argument holds a NUL byte or is not UTF-8 text"
+            raise GitError(msg)
         proc = subprocess.run(
             ["git", "--git-dir", str(self.path), *args],
             input=input_text,
@@ -161,12 +218,14 @@ class BareRepo:
 
     def resolve_commit(self, rev: str) -> str | None:
         """A branch, tag, ref or sha -> the commit sha it names (annotated tags peeled), or None."""
-        if rev.startswith("-"):
+        if rev.startswith("-") or not arg_ok(rev) or len(rev) > MAX_REV_CHARS:
             return None
         out = self.git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False).strip()
         return out if _SHA.match(out) else None
 
     def read_file(self, commit: str, path: str) -> str | None:
+        if not arg_ok(path):
+            return None
         proc = subprocess.run(
             ["git", "--git-dir", str(self.path), "cat-file", "blob", f"{commit}:{path}"],
             capture_output=True,
@@ -176,6 +235,8 @@ class BareRepo:
         return proc.stdout.decode("utf-8", errors="replace") if proc.returncode == 0 else None
 
     def list_dir(self, commit: str, directory: str) -> list[str]:
+        if not arg_ok(directory):
+            return []
         out = self.git("ls-tree", "--name-only", f"{commit}:{directory}", check=False)
         return sorted(line for line in out.splitlines() if line)
 
@@ -195,6 +256,47 @@ class BareRepo:
             committer_date=int(parts[8]),
             message=parts[9].rstrip("\n"),
         )
+
+    def changes(self, sha: str, parent: str | None) -> list[FileChange]:
+        """What `sha` changed against `parent` (against nothing for a root commit), with renames found as GitHub
+        finds them (`-M`): three git commands, one per view (status, line counts, hunks), all in git's order."""
+        between = [parent, sha] if parent else ["--root", sha]
+        common = ("diff-tree", "-r", "-M", "--no-commit-id", "--no-ext-diff", "--no-textconv")
+        raw = self._bytes(*common, "-z", "--raw", *between).split(b"\0")
+        counts = self._bytes(*common, "-z", "--numstat", *between).split(b"\0")
+        hunks = _split_patches(self._bytes(*common, "-p", "--no-color", *between))
+        entries: list[tuple[str, str, str, str | None]] = []  # status, sha, filename, previous filename
+        i = 0
+        while i + 1 < len(raw) and raw[i].startswith(b":"):
+            meta = raw[i].decode("ascii", "replace").split()
+            letter = meta[4][:1]
+            old_sha, new_sha = meta[2], meta[3]
+            if letter in ("R", "C"):
+                before, after = _text(raw[i + 1]), _text(raw[i + 2])
+                i += 3
+            else:
+                before, after = None, _text(raw[i + 1])
+                i += 2
+            blob = old_sha if letter == "D" else new_sha
+            entries.append((_CHANGE_STATUS.get(letter, "modified"), blob, after, before))
+        lines: list[tuple[int, int]] = []
+        j = 0
+        while j < len(counts) and counts[j]:
+            added, deleted, path = [*counts[j].decode("utf-8", "replace").split("\t", 2), "", ""][:3]
+            lines.append((int(added) if added.isdigit() else 0, int(deleted) if deleted.isdigit() else 0))
+            j += 3 if path == "" else 1  # a rename names both paths in the next two fields
+        if len(lines) != len(entries):
+            lines = [(0, 0)] * len(entries)
+        if len(hunks) != len(entries):
+            hunks = [None] * len(entries)
+        return [
+            FileChange(name, status, blob, added, deleted, patch, previous)
+            for (status, blob, name, previous), (added, deleted), patch in zip(entries, lines, hunks, strict=True)
+        ]
+
+    def _bytes(self, *args: str) -> bytes:
+        proc = subprocess.run(["git", "--git-dir", str(self.path), *args], capture_output=True, env=_env(), check=False)
+        return proc.stdout if proc.returncode == 0 else b""
 
     def tag(self, sha: str) -> TagInfo | None:
         if self.object_type(sha) != "tag":
@@ -269,3 +371,19 @@ class BareRepo:
             capture_output=True,
             env=_env(),
         )
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _split_patches(output: bytes) -> list[str | None]:
+    """`git diff-tree -p` output -> each file's hunks (GitHub's `patch`: from the first `@@`, no trailing newline);
+    None for a binary file or a change without hunks (a mode change, an empty file)."""
+    patches: list[str | None] = []
+    for block in _text(output).split("\ndiff --git ")[0:]:
+        if not block.strip():
+            continue
+        start = block.find("\n@@")
+        patches.append(block[start + 1 :].rstrip("\n") if start != -1 else None)
+    return patches

@@ -1,19 +1,31 @@
-"""The sandbox's HTTP front: routing, GitHub's error shapes, token auth, rate limits, ETags, faults, request log."""
+"""The sandbox's HTTP front: routing, GitHub's error shapes, token auth, rate limits, ETags, faults, request log.
+
+The front parses requests itself and answers everything, however malformed, with a JSON error in GitHub's shape
+(4xx for what the client sent, a last-resort 500 only for a bug of the sandbox's): a request line or header that is
+not HTTP/1.x, framing that cannot be trusted (`Content-Length: abc`, a bad chunk size), a body over the limit, a
+body that stops coming (a read timeout), a path that does not decode. The connection is then closed when its
+framing is lost; other connections are never affected."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import re
 import socket
+import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.message import Message
+from http.client import HTTPMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BufferedIOBase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, unquote, unquote_plus, unquote_to_bytes, urlencode, urlsplit
 
 from releasekit.github_rules import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from releasekit.sandbox.clock import iso
@@ -23,10 +35,24 @@ if TYPE_CHECKING:
 
 DOCS = "https://docs.github.com/rest"
 CHUNK = 1 << 20
+# A request body read whole (JSON): room for a 100 MB file, base64-encoded, in a contents or blob write (GitHub's
+# per-file limit). Release asset uploads stream to disk instead, up to GitHub's 2 GiB per asset.
+MAX_BODY = 150 * 1024 * 1024
+MAX_UPLOAD = 2 * 1024 * 1024 * 1024
+UPLOADS = "/api/uploads/"  # where uploads go (the release's `upload_url`): bodies there are streamed
+# How long a connection may keep the server waiting in the middle of a request (its head or its body) before the
+# answer is 408. Between requests, a keep-alive connection may stay idle (`idle_timeout`, None: as long as it wants).
+READ_TIMEOUT = 60.0
+MAX_LINE = 65536  # a request line or header line (as http.server)
+MAX_HEADERS = 100
+LINGER = 2.0  # the most a closing connection waits for the client to stop sending (see shutdown_request)
 
 
 class ApiError(Exception):
-    """An answer in GitHub's error shape: `{"message", "documentation_url", "status"}` (+ `errors` for 422)."""
+    """An answer in GitHub's error shape: `{"message", "documentation_url", "status"}` (+ `errors` for 422).
+
+    `front`: the HTTP front's own answer to a request it could not take (bad framing, a body too large or too slow,
+    a path that does not decode): not an answer of the API, so not one GitHub's API description covers."""
 
     def __init__(
         self,
@@ -36,6 +62,7 @@ class ApiError(Exception):
         errors: list[dict[str, Any]] | None = None,
         docs: str = DOCS,
         headers: dict[str, str] | None = None,
+        front: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -43,6 +70,7 @@ class ApiError(Exception):
         self.errors = errors
         self.docs = docs
         self.headers = headers or {}
+        self.front = front
 
     def body(self) -> dict[str, Any]:
         out: dict[str, Any] = {"message": self.message}
@@ -51,6 +79,9 @@ class ApiError(Exception):
         out["documentation_url"] = self.docs
         out["status"] = str(self.status)
         return out
+
+    def response(self) -> Response:
+        return Response(self.status, self.body(), dict(self.headers), front=self.front)
 
 
 def not_found(docs: str = DOCS) -> ApiError:
@@ -63,6 +94,10 @@ def validation_failed(resource: str, field_name: str, code: str, docs: str = DOC
     )
 
 
+def _bad(status: int, message: str) -> ApiError:
+    return ApiError(status, message, front=True)
+
+
 @dataclass
 class Response:
     status: int
@@ -70,12 +105,22 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     stream: Path | None = None  # a file sent as the body, in chunks
     content_type: str = "application/json; charset=utf-8"
+    front: bool = False  # the HTTP front's answer (see ApiError): observers do not see it
 
 
 class Request:
-    """One request: its path without the `/api/v3` prefix, query, headers, who sent it, and a lazily read body."""
+    """One request: its path without the `/api/v3` prefix, query, headers, who sent it, and its body: read by the
+    front before the handler runs, or (uploads) streamed by the handler from the connection."""
 
-    def __init__(self, handler: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        handler: BaseHTTPRequestHandler,
+        path: str,
+        query: dict[str, list[str]],
+        *,
+        length: int | None = 0,
+        limit: int = MAX_BODY,
+    ) -> None:
         self.handler = handler
         self.method = handler.command
         self.path = path
@@ -83,8 +128,11 @@ class Request:
         self.headers = handler.headers
         self.login = ""  # the authenticated user ("github-actions[bot]" for a job's token)
         self.run_id: int | None = None  # set when a job's GITHUB_TOKEN sent it
+        self.length = length  # Content-Length, None for a chunked body
+        self.limit = limit  # the most a chunked body may carry
         self._body: bytes | None = None
         self._consumed = False  # the body can be read from the connection once
+        self.complete = length == 0  # the whole body was read: the connection can carry the next request
         self.logged_body: Any = None
 
     def param(self, name: str, default: str | None = None) -> str | None:
@@ -101,33 +149,70 @@ class Request:
             raise ApiError(422, f"Invalid value for parameter '{name}': {raw!r}") from None
 
     def body_stream(self) -> Iterator[bytes]:
-        """The body in chunks, never whole in memory (uploads): Content-Length or chunked transfer encoding."""
+        """The body in chunks, never whole in memory (uploads): Content-Length or chunked transfer encoding. What
+        the client gets wrong on the way raises an ApiError: 400 (bad chunk framing, the body ends early), 408 (it
+        stops coming), 413 (a chunked body over the limit)."""
         if self._consumed:
             return
         self._consumed = True
+        if self._body is not None:  # read by the front already
+            if self._body:
+                yield self._body
+            return
         rfile = self.handler.rfile
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+        if self.length is None:
+            total = 0
             while True:
-                size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
+                line = self._line(rfile, "a chunk size")
+                size_text = line.split(b";", 1)[0].strip()
+                if not re.fullmatch(rb"[0-9A-Fa-f]{1,16}", size_text):
+                    raise _bad(400, f"Bad chunk size {_excerpt(size_text)} in a chunked request body")
+                size = int(size_text, 16)
                 if size == 0:
-                    while rfile.readline().strip():
-                        pass
-                    return
-                remaining = size
-                while remaining:
-                    chunk = rfile.read(min(CHUNK, remaining))
-                    if not chunk:
-                        raise ConnectionError("client closed the connection mid-body")
-                    remaining -= len(chunk)
-                    yield chunk
-                rfile.readline()
-        remaining = int(self.headers.get("Content-Length") or 0)
+                    for _ in range(MAX_HEADERS + 1):  # trailer fields, then the blank line that ends the body
+                        if not self._line(rfile, "the end of a chunked body").strip():
+                            self.complete = True
+                            return
+                    raise _bad(431, f"More than {MAX_HEADERS} trailer fields after a chunked request body")
+                total += size
+                if total > self.limit:
+                    raise _bad(413, f"The chunked request body is over the limit of {self.limit:,} bytes")
+                yield from self._exactly(rfile, size, "a chunk of the body")
+                if self._line(rfile, "the end of a chunk") not in (b"\r\n", b"\n"):
+                    raise _bad(400, f"A chunk of {size:,} bytes is not followed by CRLF in a chunked request body")
+        yield from self._exactly(rfile, self.length, "the request body")
+        self.complete = True
+
+    def _timeout(self) -> float | None:
+        server = getattr(self.handler, "server", None)
+        return getattr(server, "read_timeout", None)
+
+    def _exactly(self, rfile: BufferedIOBase, size: int, what: str) -> Iterator[bytes]:
+        remaining = size
         while remaining > 0:
-            chunk = rfile.read(min(CHUNK, remaining))
+            try:
+                chunk = rfile.read1(min(CHUNK, remaining))  # what has arrived: a timeout loses nothing read
+            except TimeoutError:
+                raise _bad(
+                    408,
+                    f"Timed out after {_seconds(self._timeout())} waiting for {what} "
+                    f"({size - remaining:,} of {size:,} bytes arrived)",
+                ) from None
             if not chunk:
-                raise ConnectionError("client closed the connection mid-body")
+                raise _bad(400, f"The connection ended {size - remaining:,} bytes into {what} of {size:,} bytes")
             remaining -= len(chunk)
             yield chunk
+
+    def _line(self, rfile: BufferedIOBase, what: str) -> bytes:
+        try:
+            line = rfile.readline(MAX_LINE + 1)
+        except TimeoutError:
+            raise _bad(408, f"Timed out after {_seconds(self._timeout())} waiting for {what}") from None
+        if not line:
+            raise _bad(400, f"The connection ended before {what} (a chunked request body)")
+        if len(line) > MAX_LINE:
+            raise _bad(400, f"A line of a chunked request body is longer than {MAX_LINE:,} bytes")
+        return line
 
     def body(self) -> bytes:
         if self._body is None:
@@ -139,8 +224,9 @@ class Request:
         if not raw.strip():
             return {}
         try:
-            value = json.loads(raw)
-        except ValueError:
+            value = json.loads(raw, parse_constant=_no_constant)
+            _encode(value)  # a lone surrogate ("\ud800") cannot be written back out as UTF-8
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             raise ApiError(400, "Problems parsing JSON", docs=DOCS) from None
         if not isinstance(value, dict):
             raise ApiError(400, "Problems parsing JSON", docs=DOCS)
@@ -150,6 +236,16 @@ class Request:
     def drain(self) -> None:
         for _ in self.body_stream():
             pass
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's parser takes NaN and Infinity; JSON (and GitHub) does not
+
+
+def _excerpt(raw: bytes | str, size: int = 40) -> str:
+    """A short, printable quote of what a client sent (never a whole header or body)."""
+    text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+    return repr(text[:size] + ("..." if len(text) > size else ""))
 
 
 Handler = Callable[[Request, dict[str, str]], Response]
@@ -192,18 +288,63 @@ class Router:
         return None
 
 
-def _redact(authorization: str | None) -> str | None:
+# -- the request log never holds a credential ----------------------------------------------------------------------
+
+# Authorization schemes (IANA's registry and the common ones): the scheme word is kept, everything after it hidden.
+# A value that does not start with one (a bare token, say) is hidden whole.
+_SCHEMES = frozenset(
+    {"basic", "bearer", "token", "digest", "negotiate", "ntlm", "oauth", "hoba", "mutual", "vapid", "dpop", "gnap"}
+    | {"scram-sha-1", "scram-sha-256", "aws4-hmac-sha256", "privatetoken", "concealed"}
+)
+# Query parameters that carry a credential (`access_token`, `client_secret`, ...): their values are hidden.
+_SECRET_PARAM = re.compile(r"token|secret|passw|credential|signature|^sig$|api[-_]?key|private[-_]?key", re.IGNORECASE)
+
+
+def redact_authorization(authorization: str | None) -> str | None:
+    """`token ***`, `Bearer ***`, `Basic ***`; `***` for a bare token or anything without a known scheme."""
     if not authorization:
         return None
-    scheme, _, _ = authorization.partition(" ")
-    return f"{scheme} ***"
+    scheme, sep, _ = authorization.strip().partition(" ")
+    return f"{scheme} ***" if sep and scheme.lower() in _SCHEMES else "***"
+
+
+def redact_query(query: str) -> str:
+    """The query string as sent, with the value of every credential-named parameter replaced by `***`."""
+    fields = []
+    for item in query.split("&"):
+        name, sep, value = item.partition("=")
+        secret = sep and value and _SECRET_PARAM.search(unquote_plus(name))
+        fields.append(f"{name}=***" if secret else item)
+    return "&".join(fields)
+
+
+# -- parsing a request ---------------------------------------------------------------------------------------------
+
+_TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"  # RFC 9110 token: a method, a header name
+_METHOD = re.compile(_TOKEN)
+_VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
+_HEADER = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(.*?)[ \t]*")
+_TARGET = re.compile(r"[!-~]+")  # visible ASCII: anything else must be percent-encoded
+
+
+class _HeadError(Exception):
+    """A request whose line or headers cannot be read: answered with `status`, then the connection closes."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """Reads requests itself (the stdlib's parser answers some errors with HTML, some not at all, and waits forever
+    on a client that stops mid-request); `server.sandbox_dispatch` answers them."""
+
     protocol_version = "HTTP/1.1"  # keep-alive: PyGithub's session reuses the connection
     server_version = "releasekit-sandbox"
     sys_version = ""
     server: SandboxServer
+    responded = False  # a final answer to the current request has started going out
 
     def setup(self) -> None:
         super().setup()
@@ -214,10 +355,104 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the JSON-lines log is the record; stderr stays quiet
 
-    def do_GET(self) -> None:
-        self.server.sandbox_dispatch(self)
+    def handle_one_request(self) -> None:
+        self.close_connection = True
+        self.responded = False
+        self.command, self.path, self.requestline, self.request_version = "", "", "", "HTTP/1.1"
+        try:
+            if self._read_head():
+                self.server.sandbox_dispatch(self)
+                self.wfile.flush()
+        except _HeadError as error:
+            self.answer_error(error.status, error.message)
+        except TimeoutError:
+            if not self.responded:  # else: writing the answer timed out (a client that does not read)
+                self.answer_error(408, f"Timed out after {_seconds(self.server.read_timeout)} waiting for the request")
+        except ConnectionError:
+            pass  # the client is gone: there is no one to answer
+        except Exception as exc:  # a bug of the sandbox's: say so, and still answer
+            self.server.report_bug(self.command, self.path, exc)
+            self.answer_error(500, "Server Error")
 
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_GET
+    def _read_head(self) -> bool:
+        """The request line and headers; False for a connection the client closed between requests."""
+        raw = b""
+        for _ in range(8):  # a few blank lines before a request line are ignored (RFC 9112, 2.2)
+            self.connection.settimeout(self.server.idle_timeout)
+            try:
+                if not self.rfile.peek(1):  # type: ignore[attr-defined]  # a BufferedReader
+                    return False
+            except TimeoutError:
+                return False  # idle too long between requests: nothing is pending, nothing to answer
+            self.connection.settimeout(self.server.read_timeout)
+            raw = self.rfile.readline(MAX_LINE + 1)
+            if raw.strip(b"\r\n"):
+                break
+        if len(raw) > MAX_LINE:
+            raise _HeadError(414, f"The request line is longer than {MAX_LINE:,} bytes")
+        if not raw.endswith(b"\n"):
+            raise _HeadError(400, f"The request line {_excerpt(raw)} ended without CRLF")
+        line = raw.rstrip(b"\r\n")
+        self.requestline = line.decode("latin-1")
+        words = line.split(b" ")
+        if len(words) == 2 and _METHOD.fullmatch(words[0]):
+            raise _HeadError(400, "HTTP/0.9 requests are not supported: send METHOD TARGET HTTP/1.1")
+        if len(words) != 3 or not all(words):
+            raise _HeadError(400, f"Bad request line {_excerpt(line)}: expected METHOD TARGET HTTP/1.1")
+        method, target, version = words
+        if not _METHOD.fullmatch(method):
+            raise _HeadError(400, f"Bad request method {_excerpt(method)}")
+        found = _VERSION.fullmatch(version)
+        if found is None or found[1] != b"1":
+            raise _HeadError(400, f"Unsupported HTTP version {_excerpt(version)}: send HTTP/1.1 or HTTP/1.0")
+        self.command = method.decode("ascii")
+        self.path = target.decode("latin-1")
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")  # as http.server: `//x` is a path, not a host
+        self.request_version = version.decode("ascii")
+        self.headers = self._read_headers()
+        connection = (self.headers.get("Connection") or "").lower()
+        self.close_connection = connection == "close" or (version == b"HTTP/1.0" and connection != "keep-alive")
+        return True
+
+    def _read_headers(self) -> HTTPMessage:
+        headers = HTTPMessage()
+        for _ in range(MAX_HEADERS + 1):
+            raw = self.rfile.readline(MAX_LINE + 1)
+            if len(raw) > MAX_LINE:
+                raise _HeadError(431, f"A request header line is longer than {MAX_LINE:,} bytes")
+            if raw in (b"\r\n", b"\n"):
+                return headers
+            if not raw.endswith(b"\n"):
+                raise _HeadError(400, "The connection ended before the end of the request headers")
+            line = raw.rstrip(b"\r\n")
+            found = _HEADER.fullmatch(line)
+            if found is None or b"\r" in line or b"\x00" in line:
+                raise _HeadError(400, f"Bad request header line {_excerpt(line)}")
+            headers[found[1].decode("ascii")] = found[2].decode("latin-1")
+        raise _HeadError(431, f"More than {MAX_HEADERS} request headers")
+
+    def answer_error(self, status: int, message: str) -> None:
+        """A JSON error in GitHub's shape, unless an answer already went out; the connection closes after it."""
+        self.close_connection = True
+        if self.responded:
+            return
+        self.responded = True
+        body = _encode(ApiError(status, message).body())
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except OSError:
+            pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own error answers are JSON too (its HTML page is not what a GitHub client expects)."""
+        self.answer_error(code, message or self.responses.get(code, ("Error",))[0])
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -227,12 +462,42 @@ class SandboxServer(ThreadingHTTPServer):
 
     def __init__(self, sandbox: Sandbox, host: str, port: int) -> None:
         self.sandbox = sandbox
+        # Settable on a running server; a connection takes them as it reads its next request.
+        self.read_timeout: float | None = READ_TIMEOUT
+        self.idle_timeout: float | None = None
+        self.max_body = MAX_BODY
+        self.max_upload = MAX_UPLOAD
         super().__init__((host, port), _Handler)
+
+    def shutdown_request(self, request: Any) -> None:
+        """A lingering close (as Apache's): stop writing, then read what the client still sends for a moment before
+        closing. Closing with unread input makes the kernel reset the connection, and a reset can destroy the answer
+        before the client reads it: a 413 to a client still sending its body would be lost."""
+        deadline = time.monotonic() + LINGER
+        try:
+            request.shutdown(socket.SHUT_WR)
+            while (left := deadline - time.monotonic()) > 0:
+                request.settimeout(left)
+                if not request.recv(CHUNK):
+                    break
+        except OSError:  # TimeoutError included: the client neither closed nor sent more in time
+            pass
+        self.close_request(request)
+
+    def report_bug(self, method: str, path: str, exc: BaseException) -> str:
+        """A bug of the sandbox's: the traceback goes to stderr (the client gets a 500); returns a one-line summary."""
+        summary = f"{type(exc).__name__}: {exc}"[:500]
+        sys.stderr.write(f"releasekit sandbox: internal error answering {method} {path[:200]} (a bug):\n")
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+        return summary
 
     def sandbox_dispatch(self, handler: _Handler) -> None:
         started = time.perf_counter()
         sandbox = self.sandbox
-        split = urlsplit(handler.path)
+        try:
+            split, splits = urlsplit(handler.path), True
+        except ValueError:  # `http://[x/`: a bracket that opens an IPv6 host and never closes
+            split, splits = urlsplit(""), False
         path = split.path
         if path.startswith("/api/v3/"):
             path = path[len("/api/v3") :]
@@ -242,22 +507,27 @@ class SandboxServer(ThreadingHTTPServer):
             "time": iso(sandbox.clock.now()),
             "method": handler.command,
             "path": path,
-            "query": split.query,
-            "authorization": _redact(handler.headers.get("Authorization")),
+            "query": redact_query(split.query),
+            "authorization": redact_authorization(handler.headers.get("Authorization")),
         }
         try:
+            self._front(handler, request, split.query, splits)
             response, charged = self._answer(request, entry)
         except ApiError as exc:
-            response, charged = Response(exc.status, exc.body(), dict(exc.headers)), entry.get("charged", False)
+            response, charged = exc.response(), entry.get("charged", False)
         except _Dropped as dropped:
             if not dropped.logged:
                 entry.update(status=0, charged=False, ms=round((time.perf_counter() - started) * 1000, 2))
                 sandbox.log.write(entry)
             handler.close_connection = True
             return
-        except (ConnectionError, TimeoutError):
+        except ConnectionError:  # the client is gone: there is no one to answer
             handler.close_connection = True
             return
+        except Exception as exc:  # a bug of the sandbox's, never the client's input: a 500 that says so
+            entry["error"] = self.report_bug(request.method, request.path, exc)
+            response, charged = ApiError(500, "Server Error").response(), False
+            handler.close_connection = True
         if request.logged_body is not None:
             entry["body"] = request.logged_body
         if request.run_id is not None:
@@ -274,6 +544,34 @@ class SandboxServer(ThreadingHTTPServer):
             self._send(handler, request, response)
         except (ConnectionError, TimeoutError):
             handler.close_connection = True
+
+    def _front(self, handler: _Handler, request: Request, query: str, splits: bool) -> None:
+        """What is checked before any handler runs: the body's framing and size (read whole unless it is an
+        upload's), and a target in printable ASCII whose path and query decode to text without NUL."""
+        upload = request.path.startswith(UPLOADS)
+        request.limit = self.max_upload if upload else self.max_body
+        try:
+            request.length = _body_length(handler.headers, request.limit, upload)
+        except ApiError:
+            request.complete, request._consumed = False, True  # where the body ends is unknown: never read it
+            raise
+        request.complete = request.length == 0
+        if not request.complete and handler.request_version == "HTTP/1.1":
+            if (handler.headers.get("Expect") or "").lower() == "100-continue":
+                handler.send_response_only(100)
+                handler.end_headers()
+        if not upload:
+            request.body()
+        if not splits or not _TARGET.fullmatch(handler.path):
+            raise _bad(400, "Bad request target: characters outside printable ASCII must be percent-encoded")
+        for part, text in (("path", request.path), ("query", query.replace("+", " "))):
+            decoded = unquote_to_bytes(text)
+            if b"\x00" in decoded:
+                raise _bad(400, f"The request's {part} holds a NUL byte (%00)")
+            try:
+                decoded.decode("utf-8")
+            except UnicodeDecodeError:
+                raise _bad(400, f"The request's {part} is not UTF-8 once percent-decoded") from None
 
     def _answer(self, request: Request, entry: dict[str, Any]) -> tuple[Response, bool]:
         sandbox = self.sandbox
@@ -307,7 +605,7 @@ class SandboxServer(ThreadingHTTPServer):
             try:
                 return route.handler(request, params)
             except ApiError as exc:
-                return Response(exc.status, exc.body(), dict(exc.headers))
+                return exc.response()
 
         if key is None:
             return call(), False
@@ -351,11 +649,16 @@ class SandboxServer(ThreadingHTTPServer):
 
     def _send(self, handler: _Handler, request: Request, response: Response) -> None:
         sandbox = self.sandbox
-        if request.method != "HEAD":
-            request.drain()  # an unread body would be taken for the next request on this connection
+        # An unread body would be taken for the next request on this connection. A broken one (or one that stopped
+        # coming) is left: the answer goes out, then the connection closes.
+        with contextlib.suppress(ApiError):
+            request.drain()
         body: bytes = b""
         if response.stream is None and response.body is not None:
             body = response.body if isinstance(response.body, bytes) else _encode(response.body)
+        if not request.complete:
+            handler.close_connection = True
+        handler.responded = True
         handler.send_response(response.status)
         handler.send_header("x-github-api-version-selected", "2022-11-28")
         handler.send_header("x-github-request-id", f"SANDBOX:{sandbox.request_counter()}")
@@ -365,9 +668,13 @@ class SandboxServer(ThreadingHTTPServer):
         if response.status not in (204, 304) and (body or response.stream is not None or response.body is not None):
             handler.send_header("Content-Type", response.content_type)
         handler.send_header("Content-Length", str(size if response.status not in (204, 304) else 0))
+        if handler.close_connection:
+            handler.send_header("Connection", "close")
         handler.end_headers()
         if request.method != "HEAD" and response.status not in (204, 304):
             self._write_body(handler, response, body)
+        if response.front:
+            return  # an answer of the HTTP front, not of the API: not what observers check
         for observer in sandbox.observers:
             observer(request.method, request.path, response.status, body, response.content_type)
 
@@ -379,6 +686,37 @@ class SandboxServer(ThreadingHTTPServer):
                     handler.wfile.write(chunk)
         else:
             handler.wfile.write(body)
+
+
+def _body_length(headers: Message, limit: int, upload: bool) -> int | None:
+    """The body's length from Content-Length (0 without one), None for a chunked body; 400 for framing that
+    cannot be trusted (RFC 9112, 6.3), 413 over the limit."""
+    encodings = headers.get_all("Transfer-Encoding") or []
+    lengths = headers.get_all("Content-Length") or []
+    if encodings:
+        codings = [c.strip().lower() for value in encodings for c in value.split(",")]
+        if codings != ["chunked"]:
+            raise _bad(
+                400, f"Unsupported Transfer-Encoding {_excerpt(', '.join(encodings))}: only chunked is understood"
+            )
+        if lengths:
+            raise _bad(400, "A request cannot have both Content-Length and Transfer-Encoding")
+        return None
+    if not lengths:
+        return 0
+    values = {value.strip() for value in ",".join(lengths).split(",")}
+    text = values.pop() if len(values) == 1 else ""
+    if not text.isascii() or not text.isdigit():
+        raise _bad(400, f"Content-Length must be a number of bytes, not {_excerpt(', '.join(lengths))}")
+    length = int(text) if len(text) <= 20 else limit + 1
+    if length > limit:
+        what = "a release asset upload" if upload else "a request body (release asset uploads may be larger)"
+        raise _bad(413, f"Content-Length {_excerpt(text)} is over the limit of {limit:,} bytes for {what}")
+    return length
+
+
+def _seconds(value: float | None) -> str:
+    return "no time" if value is None else f"{value:g} s"
 
 
 class _Dropped(Exception):

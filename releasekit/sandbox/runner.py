@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import signal
 import subprocess
 import threading
 import time
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,8 +37,9 @@ class CommandRunner:
     def launch(self, repo: Repo, run: Run, job: Job) -> None:
         token = self.hub.issue_job_token(run.id)
         env = self.environment(repo, run, job, token)
+        uploads = dict(job.uploads)
         thread = threading.Thread(
-            target=self._run, args=(repo, run.id, job.id, job.command, run.head_sha, env), daemon=True
+            target=self._run, args=(repo, run.id, job.id, job.command, run.head_sha, env, uploads), daemon=True
         )
         thread.start()
 
@@ -88,7 +91,14 @@ class CommandRunner:
         return env
 
     def _run(  # noqa: PLR0917 - a thread target takes positional arguments
-        self, repo: Repo, run_id: int, job_id: int, command: str | None, commit: str, env: dict[str, str]
+        self,
+        repo: Repo,
+        run_id: int,
+        job_id: int,
+        command: str | None,
+        commit: str,
+        env: dict[str, str],
+        uploads: dict[str, str] | None = None,
     ) -> None:
         log = self.log_path(job_id)
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -130,6 +140,9 @@ class CommandRunner:
                         self.procs.pop(job_id, None)
             marker = "group" if code == 0 else "error"
             out.write(f"{iso(self.hub.clock.now())} ##[{marker}]Process completed with exit code {code}.\n".encode())
+            for name, pattern in (uploads or {}).items():
+                said = _stage(self.hub.directory, job_id, name, pattern, checkout)
+                out.write(f"{iso(self.hub.clock.now())} {said}\n".encode())
         if not self.hub.stopping.is_set():
             self.hub.engine.command_finished(run_id, job_id, code)
 
@@ -155,6 +168,31 @@ class CommandRunner:
             # be taken by a new process while one of it remains).
             _signal_job(proc, getattr(signal, "SIGKILL", signal.SIGTERM))
             proc.wait()
+
+
+def staged_upload(directory: Path, job_id: int, name: str) -> Path:
+    """Where a job's upload waits, zipped, for the engine to make it an artifact (`<sandbox>/artifacts/<id>.zip`)."""
+    digest = hashlib.sha256(name.encode()).hexdigest()[:16]
+    return directory / "artifacts" / f"job-{job_id}-{digest}.zip"
+
+
+def _stage(directory: Path, job_id: int, name: str, pattern: str, checkout: Path) -> str:
+    """Zip the files the pattern matches in the checkout, as `actions/upload-artifact` does: paths relative to
+    their closest common folder. Returns the log line."""
+    root = checkout.resolve()
+    try:
+        found = sorted(p for p in checkout.glob(pattern) if p.is_file() and p.resolve().is_relative_to(root))
+    except (ValueError, OSError) as exc:
+        return f"##[error]upload {name}: bad path pattern {pattern!r}: {exc}"
+    if not found:
+        return f"##[warning]No files were found with the provided path: {pattern}. No artifacts will be uploaded."
+    base = Path(os.path.commonpath([p.parent for p in found]))
+    target = staged_upload(directory, job_id, name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in found:
+            archive.write(path, path.relative_to(base).as_posix())
+    return f"Artifact {name} has been successfully uploaded: {len(found)} file{'s' * (len(found) != 1)}"
 
 
 def _signal_job(proc: subprocess.Popen[bytes], signum: int) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import zlib
 from typing import Any
+from urllib.parse import quote
 
 from releasekit.backends.records import SIMULATED_CHECK, SIMULATED_STEP
 from releasekit.sandbox.clock import iso, iso_ms
-from releasekit.sandbox.gitstore import CommitInfo, TagInfo
+from releasekit.sandbox.gitstore import CommitInfo, FileChange, TagInfo
 from releasekit.sandbox.state import Artifact, Asset, Job, Release, Repo, Run, Status, Workflow
 
 JSON = dict[str, Any]
 BOT = "github-actions[bot]"
+MAX_COMMIT_FILES = 300
 
 
 def node_id(kind: str, ident: int | str) -> str:
@@ -78,8 +80,14 @@ class Shapes:
 
     def private_user(self, login: str, created_at: float) -> JSON:
         """`GET /user`, and `GET /users/{login}` for one's own login: the public user plus the private fields."""
+        public = self.public_user(login, created_at)
+        body: JSON = {}
+        for key, value in public.items():
+            body[key] = value
+            if key == "twitter_username":  # where GitHub puts it: the address its notifications go to
+                body["notification_email"] = f"{login}@users.noreply.sandbox"
         return {
-            **self.public_user(login, created_at),
+            **body,
             "bio": "the releasekit sandbox's user",
             "private_gists": 0,
             "total_private_repos": 0,
@@ -227,7 +235,8 @@ class Shapes:
             "verification": _unverified(tag.signature),
         }
 
-    def commit(self, repo: Repo, info: CommitInfo, *, detail: bool) -> JSON:
+    def commit(self, repo: Repo, info: CommitInfo, *, detail: bool, changes: list[FileChange] | None = None) -> JSON:
+        """A commit; with `detail` (`GET .../commits/{ref}`), its `stats` and `files` from `changes`."""
         api = self.repo_url(repo)
         body: JSON = {
             "sha": info.sha,
@@ -256,9 +265,34 @@ class Shapes:
             ],
         }
         if detail:
-            body["stats"] = {"total": 0, "additions": 0, "deletions": 0}
-            body["files"] = []
+            changes = changes or []
+            additions = sum(c.additions for c in changes)
+            deletions = sum(c.deletions for c in changes)
+            body["stats"] = {"total": additions + deletions, "additions": additions, "deletions": deletions}
+            # GitHub lists at most 300 files in a commit's answer; `stats` counts them all.
+            body["files"] = [self.diff_entry(repo, info, c) for c in changes[:MAX_COMMIT_FILES]]
         return body
+
+    def diff_entry(self, repo: Repo, info: CommitInfo, change: FileChange) -> JSON:
+        """One of a commit's `files`: a removed file's URLs name the parent commit, where the file still is."""
+        at = info.parents[0] if change.status == "removed" and info.parents else info.sha
+        path = quote(change.filename, safe="/")
+        entry: JSON = {
+            "sha": change.sha,
+            "filename": change.filename,
+            "status": change.status,
+            "additions": change.additions,
+            "deletions": change.deletions,
+            "changes": change.additions + change.deletions,
+            "blob_url": f"{self.web}/{repo.full_name}/blob/{at}/{path}",
+            "raw_url": f"{self.web}/{repo.full_name}/raw/{at}/{path}",
+            "contents_url": f"{self.repo_url(repo)}/contents/{path}?ref={at}",
+        }
+        if change.patch is not None:
+            entry["patch"] = change.patch
+        if change.previous_filename is not None:
+            entry["previous_filename"] = change.previous_filename
+        return entry
 
     def head_commit(self, info: CommitInfo) -> JSON:
         return {

@@ -94,6 +94,7 @@ class Job:
     exit_code: int | None = None
     runner_name: str | None = None
     artifacts: list[str] = field(default_factory=list)
+    uploads: dict[str, str] = field(default_factory=dict)  # artifact name -> glob, uploaded when a command ends
 
 
 @dataclass

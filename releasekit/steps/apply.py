@@ -1,5 +1,5 @@
 """Carry out a release's local and remote changes: write the files, commit, tag, (with release.next-dev) commit the
-development version, push atomically.
+development version, push atomically; and undo them when the release is given up or lost a race.
 
 Each step first looks at the real state (is HEAD already the release commit, is the tag there, has the remote got
 both) so that running it again after a crash, a kill or a network failure does nothing twice.
@@ -8,32 +8,72 @@ both) so that running it again after a crash, a kill or a network failure does n
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from releasekit.backends.git import Git, GitError, PushRejected
 from releasekit.journal import Journal, JournalError
 from releasekit.output import Report
 
+# The step boundaries of a release, in order (`failpoint` names them): "check" after each preflight check, and
+# nothing is changed before "journal"; "write" and "dev-write": the files are written, not committed;
+# "origin-checked": origin was read, the push comes next.
+STEPS = (
+    *("check", "preflight", "journal", "write", "commit", "tag"),
+    *("dev-write", "dev-commit", "origin-checked", "push", "run"),
+)
+
+_hooks: list[Callable[[str], None]] = []
+
+
+@contextmanager
+def step_hook(hook: Callable[[str], None]) -> Iterator[None]:
+    """Call `hook(step)` at each step boundary of the releases this process runs meanwhile (tests: raise
+    KeyboardInterrupt there as a Ctrl-C would, or let another clone's release win a race)."""
+    _hooks.append(hook)
+    try:
+        yield
+    finally:
+        _hooks.remove(hook)
+
 
 def failpoint(step: str) -> None:
-    """Testing hook: RELEASEKIT_FAILPOINT=after-<step> kills the process right there, as a crash or a power cut
-    would (no cleanup, no journal update), so that `--resume` can be tested after every step."""
-    if os.environ.get("RELEASEKIT_FAILPOINT") == f"after-{step}":
+    """A step boundary (see STEPS). Testing hooks: `step_hook` functions are called; RELEASEKIT_FAILPOINT=after-<step>
+    kills the process right there, as a crash or a power cut would (no cleanup, no journal update), so that
+    `--resume` can be tested after every step; RELEASEKIT_FAILPOINT=interrupt-after-<step> sends the process a real
+    SIGINT, as Ctrl-C does."""
+    for hook in tuple(_hooks):
+        hook(step)
+    point = os.environ.get("RELEASEKIT_FAILPOINT")
+    if point == f"after-{step}":
         print(f"releasekit: RELEASEKIT_FAILPOINT: killed after {step}", file=sys.stderr, flush=True)
         os._exit(86)
+    if point == f"interrupt-after-{step}":
+        signal.raise_signal(signal.SIGINT)  # Python's handler raises KeyboardInterrupt before the next step
+
+
+def _temp_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.releasekit-tmp")
 
 
 def write_files(root: Path, files: dict[str, str]) -> None:
-    """Write each file whole, through a temporary file and a rename: a crash leaves old or new text, never half."""
+    """Write each file whole, through a temporary file and a rename: a crash leaves old or new text, never half
+    (and an interrupt no temporary file)."""
     for rel, text in files.items():
         target = root / rel
-        temp = target.with_name(f".{target.name}.releasekit-tmp")
-        with temp.open("w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        if target.exists():
-            temp.chmod(target.stat().st_mode & 0o7777)
-        temp.replace(target)
+        temp = _temp_name(target)
+        try:
+            with temp.open("w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            if target.exists():
+                temp.chmod(target.stat().st_mode & 0o7777)
+            temp.replace(target)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
 
 
 def ensure_commit(git: Git, journal: Journal, report: Report) -> str:
@@ -61,24 +101,35 @@ def ensure_commit(git: Git, journal: Journal, report: Report) -> str:
         (git.root / rel).unlink(missing_ok=True)
     failpoint("write")
     commit = git.commit_files(sorted({*journal.files, *removed}), journal.message)
+    journal.commit = commit
+    journal.save(git.git_dir())
     gone = f", {len(journal.removed)} removed" if journal.removed else ""
     report("commit", f"{commit[:12]} {journal.message!r} ({len(journal.files)} files{gone})")
     return commit
 
 
 def _is_release_commit(git: Git, journal: Journal, ref: str = "HEAD") -> bool:
-    """`ref` is the commit this release made: on the release's base, with its message."""
-    return git.rev(f"{ref}^") == journal.base and git.head_subject(ref) == journal.message
+    """`ref` is the commit this release made: the one the journal recorded, else (killed before it was recorded)
+    a commit on the release's base with its message."""
+    sha = git.rev(ref)
+    if sha is None:
+        return False
+    if journal.commit is not None:
+        return sha == journal.commit
+    return git.rev(f"{sha}^") == journal.base and git.head_subject(sha) == journal.message
 
 
-def _is_dev_commit(git: Git, journal: Journal) -> bool:
-    """HEAD is the development commit this release made (release.next-dev): on its release commit, with its
-    message."""
-    return (
-        journal.next_dev is not None
-        and git.head_subject() == journal.dev_message
-        and _is_release_commit(git, journal, "HEAD^")
-    )
+def _is_dev_commit(git: Git, journal: Journal, ref: str = "HEAD") -> bool:
+    """`ref` is the development commit this release made (release.next-dev): the one recorded, else a commit on
+    its release commit with its message."""
+    if journal.next_dev is None:
+        return False
+    sha = git.rev(ref)
+    if sha is None:
+        return False
+    if journal.dev_commit is not None:
+        return sha == journal.dev_commit
+    return git.head_subject(sha) == journal.dev_message and _is_release_commit(git, journal, f"{sha}^")
 
 
 def ensure_dev_commit(git: Git, journal: Journal, commit: str, report: Report) -> str:
@@ -96,7 +147,10 @@ def ensure_dev_commit(git: Git, journal: Journal, commit: str, report: Report) -
         )
         raise JournalError(msg)
     write_files(git.root, journal.dev_files)
+    failpoint("dev-write")
     made = git.commit_files(sorted(journal.dev_files), journal.dev_message)
+    journal.dev_commit = made
+    journal.save(git.git_dir())
     report("next-dev", f"{made[:12]} {journal.dev_message!r} ({len(journal.dev_files)} files)")
     return made
 
@@ -116,24 +170,57 @@ def ensure_tag(git: Git, journal: Journal, commit: str, *, sign: bool, report: R
     report("tag", f"{journal.tag} ({'signed' if sign else 'annotated'}) on {commit[:12]}")
 
 
+class RaceLost(JournalError):
+    """Another clone's release of the same version reached origin first; this one was undone here."""
+
+
 def ensure_pushed(git: Git, journal: Journal, commit: str, report: Report, tip: str | None = None) -> None:
     """Push the branch (at `tip`: the development commit with release.next-dev, else the release commit) and the
-    tag (at the release commit `commit`) together, unless origin already has both."""
+    tag (at the release commit `commit`) together, unless origin already has both. Origin holding another commit
+    under the tag is a race lost to another clone: this release is undone here (`RaceLost`)."""
     tip = tip or commit
     branch_ref, tag_ref = f"refs/heads/{journal.branch}", f"refs/tags/{journal.tag}"
     remote = git.remote_refs(branch_ref, tag_ref, f"{tag_ref}^{{}}")  # ^{} : the commit an annotated tag is on
-    if remote.get(tag_ref) == commit and (remote.get(branch_ref) == tip or _contains(git, remote, branch_ref, tip)):
-        report("push", f"origin already has {journal.branch} and {journal.tag}")
+    theirs = remote.get(tag_ref)
+    if theirs == commit:
+        # Public already (a push whose answer was lost, or a kill after it): never pushed again, never undone.
+        if remote.get(branch_ref) != tip and not _contains(git, remote, branch_ref, tip):
+            with suppress(GitError):
+                git.fetch(journal.branch)  # origin's branch may have moved on past the release: look again
+        if remote.get(branch_ref) == tip or _contains(git, remote, branch_ref, tip):
+            report("push", f"origin already has {journal.branch} and {journal.tag}")
+        elif _behind(git, remote, branch_ref, tip) and _push_branch(git, journal.branch):
+            report("push", f"{journal.branch} pushed to origin (it already had {journal.tag})")
+        else:
+            where = remote.get(branch_ref, "none")[:12]
+            report(
+                "push",
+                f"origin already has {journal.tag}, but its {journal.branch} ({where}) does not contain the release "
+                f"commit {tip[:12]}: someone moved it; the tag is public and the release goes on; merge "
+                f"{journal.branch} by hand",
+            )
         return
-    if remote.get(tag_ref) not in (None, commit):
-        msg = f"origin already has a different {journal.tag} ({remote[tag_ref][:12]}); nothing was pushed"
-        raise JournalError(msg)
+    if theirs is not None:
+        raise RaceLost(lost_race(git, journal, commit, theirs, remote))
+    failpoint("origin-checked")
     try:
         git.push_atomic(journal.branch, journal.tag)
     except PushRejected as exc:
-        raise PushRejected(_rejected_message(git, journal, str(exc))) from None
+        raise PushRejected(_rejected_message(git, journal, str(exc), commit)) from None
     at = f" (at the development commit {tip[:12]})" if tip != commit else ""
     report("push", f"{journal.branch}{at} and {journal.tag} pushed to origin (atomic)")
+
+
+def _behind(git: Git, remote: dict[str, str], ref: str, commit: str) -> bool:
+    """Origin's `ref` is an ancestor of `commit` (a push of it would be a fast-forward)."""
+    sha = remote.get(ref)
+    return sha is not None and git.rev(sha) is not None and git.is_ancestor(sha, commit)
+
+
+def _push_branch(git: Git, branch: str) -> bool:
+    """Push the branch alone (its tag is on origin already); False if origin refuses (nothing is undone then)."""
+    ref = f"refs/heads/{branch}"
+    return git.run("push", "--porcelain", git.remote, f"{ref}:{ref}", check=False, timeout=600).returncode == 0
 
 
 def _contains(git: Git, remote: dict[str, str], ref: str, commit: str) -> bool:
@@ -141,61 +228,224 @@ def _contains(git: Git, remote: dict[str, str], ref: str, commit: str) -> bool:
     return sha is not None and git.rev(sha) is not None and git.is_ancestor(commit, sha)
 
 
-def _rejected_message(git: Git, journal: Journal, reason: str) -> str:
-    """Undo the local commit and tag (nothing reached origin: the push was atomic), and say what happened."""
+def lost_race(git: Git, journal: Journal, commit: str, theirs: str, remote: dict[str, str]) -> str:
+    """Undo this release here (origin has another commit under its tag: nothing of it was pushed), and say so."""
     try:
-        git.delete_tag(journal.tag)
-        git.run("reset", "--quiet", "--hard", journal.base)
-        Journal.remove(git.git_dir())
+        undone = undo_local(git, journal, remote)
+        done = "; ".join(undone) if undone else "nothing was left to undo"
+        after = f"Undone here: {done}. The repository is as it was before the release; the journal is cleared."
+    except (GitError, JournalError) as exc:
+        after = f"Undoing it here did not finish ({exc}); `releasekit release --abort` finishes undoing it."
+    return (
+        f"origin already has a different {journal.tag}: on {theirs[:12]}, not on this release's commit "
+        f"{commit[:12]}. Another release of {journal.version} reached origin first; nothing was pushed from here.\n"
+        f"{after}\n"
+        f"Next: `git pull` to get {journal.tag} and {journal.branch} as origin has them; then, if there is more to "
+        f"release, a version above {journal.version} (`releasekit release patch`, or `minor`)."
+    )
+
+
+def _rejected_message(git: Git, journal: Journal, reason: str, commit: str) -> str:
+    """Undo the local commit and tag (nothing reached origin: the push was atomic), and say what happened."""
+    branch_ref, tag_ref = f"refs/heads/{journal.branch}", f"refs/tags/{journal.tag}"
+    try:
+        remote = git.remote_refs(branch_ref, tag_ref, f"{tag_ref}^{{}}")
+    except GitError:
+        remote = {}
+    theirs = remote.get(tag_ref)
+    if theirs == commit:  # refused, yet there: public, so nothing is undone
+        return (
+            f"origin refused the push of {journal.branch} and {journal.tag}:\n  {reason}\nbut origin has {journal.tag} "
+            "on this release's commit: the release is public; `releasekit release --resume` finishes it"
+        )
+    if theirs is not None:  # another clone pushed the same version between our look and our push
+        return f"origin refused the push of {journal.branch} and {journal.tag}:\n  {reason}\n" + lost_race(
+            git, journal, commit, theirs, remote
+        )
+    try:
+        undo_local(git, journal, remote)
         commits = "release and development commits" if journal.next_dev else "release commit"
         undone = (
             f"nothing was pushed, and the local {commits} and tag {journal.tag} were undone "
             f"({journal.branch} is back at {journal.base[:12]})"
         )
-    except GitError as exc:
+    except (GitError, JournalError) as exc:
         undone = (
-            f"nothing was pushed; undoing the local commit and tag failed ({exc}): run `git tag -d {journal.tag} && "
-            f"git reset --hard {journal.base}`"
+            f"nothing was pushed; undoing the local commit and tag did not finish ({exc}): "
+            "`releasekit release --abort` finishes it"
         )
-    return (
-        f"origin refused the push of {journal.branch} and {journal.tag}:\n  {reason}\n{undone}.\n"
-        f"If {journal.branch} is protected, release from a commit that is on it through a pull request, or ask an "
-        "admin to allow your pushes; then run the release again"
-    )
+    moved = remote.get(branch_ref)
+    if moved not in (None, journal.base):
+        hint = (
+            f"origin's {journal.branch} moved on while the release ran (it is at {moved[:12]} now): `git pull`, "
+            "then run the release again"
+        )
+    else:
+        hint = (
+            f"If {journal.branch} is protected, release from a commit that is on it through a pull request, or ask "
+            "an admin to allow your pushes; then run the release again"
+        )
+    return f"origin refused the push of {journal.branch} and {journal.tag}:\n  {reason}\n{undone}.\n{hint}"
+
+
+# -- undoing a release that has not reached origin -------------------------------------------------------------------
+
+
+def _on_branch(git: Git, journal: Journal) -> bool:
+    head = git.run("symbolic-ref", "--quiet", "HEAD", check=False).stdout.strip()
+    return head == f"refs/heads/{journal.branch}"
+
+
+def _own_commits(git: Git, journal: Journal, remote: dict[str, str]) -> tuple[str | None, str | None, str | None]:
+    """(the branch's tip, this release's commit there, its development commit there): the commits an undo drops.
+    None for a commit origin has (under the tag, or in its branch): that one is public, not this clone's to drop."""
+    tip = git.rev(f"refs/heads/{journal.branch}")
+    if tip is None or tip == journal.base:
+        return tip, None, None
+    release, dev = None, None
+    if _is_dev_commit(git, journal, tip):
+        release, dev = git.rev(f"{tip}^"), tip
+    elif _is_release_commit(git, journal, tip):
+        release = tip
+    tag_ref, branch_ref = f"refs/tags/{journal.tag}", f"refs/heads/{journal.branch}"
+    if release is not None and (remote.get(tag_ref) == release or _contains(git, remote, branch_ref, release)):
+        return tip, None, None
+    return tip, release, dev
+
+
+def _paths(journal: Journal) -> list[str]:
+    return sorted({*journal.files, *journal.removed, *journal.dev_files})
+
+
+def _changed(git: Git, paths: list[str], *, untracked: bool = True) -> list[str]:
+    """The paths (of `paths`; all when empty) that differ from HEAD, in the index or the working tree."""
+    args = ["status", "--porcelain=v1", "-z", f"--untracked-files={'all' if untracked else 'no'}"]
+    out = git.run(*args, "--", *paths).stdout if paths else git.run(*args).stdout
+    prefix = _prefix(git)  # porcelain paths are from the top; the journal's from the root
+    found: list[str] = []
+    skip = False
+    for entry in out.split("\0"):
+        if skip or not entry:
+            skip = False
+            continue
+        path = entry[3:]
+        found.append(path[len(prefix) :] if prefix and path.startswith(prefix) else path)
+        skip = entry[:1] in ("R", "C")  # a rename's or copy's source path follows
+    return found
+
+
+_prefixes: dict[Path, str] = {}
+
+
+def _prefix(git: Git) -> str:
+    """Where the project's root is in its repository (`sub/`, or "" at the top), asked once per root."""
+    if git.root not in _prefixes:
+        _prefixes[git.root] = git.out("rev-parse", "--show-prefix")
+    return _prefixes[git.root]
+
+
+def local_changes(git: Git, journal: Journal) -> list[str]:
+    """What of this release is in the repository now (commits, tag, edited files), as a person reads it."""
+    tag_ref = f"refs/tags/{journal.tag}"
+    tip, release, dev = _own_commits(git, journal, {})
+    found = []
+    if release is not None:
+        found.append(f"release commit {release[:12]}")
+    if dev is not None:
+        found.append(f"development commit {dev[:12]}")
+    tagged = git.rev(tag_ref)
+    if tagged is not None and (tagged == release or _is_release_commit(git, journal, tagged)):
+        found.append(f"tag {journal.tag}")
+    if tip in (journal.base, release) or dev is not None:
+        edited = _changed(git, _paths(journal))
+        if edited:
+            found.append(f"{len(edited)} edited file{'s' * (len(edited) != 1)} not committed ({', '.join(edited)})")
+    return found
+
+
+def undo_local(git: Git, journal: Journal, remote: dict[str, str]) -> list[str]:
+    """Put the repository back as it was before the release started (HEAD, branch, index, working tree, tags) and
+    clear the journal; undo only what is this release's and not on origin (`remote`: origin's refs as read).
+    Returns what it undid, a line each. Safe to run again after an interruption: each part looks first."""
+    undone: list[str] = []
+    branch_ref, tag_ref = f"refs/heads/{journal.branch}", f"refs/tags/{journal.tag}"
+    tip, release, dev = _own_commits(git, journal, remote)
+    on_branch = _on_branch(git, journal)
+    if on_branch and (release is not None or tip == journal.base):
+        stray = [p for p in _changed(git, [], untracked=False) if p not in set(_paths(journal))]
+        if stray:
+            shown = ", ".join(stray[:5]) + (f" and {len(stray) - 5} more" if len(stray) > 5 else "")
+            msg = (
+                f"uncommitted changes the release did not make: {shown}; undoing the release would lose them. "
+                "Commit them or set them aside (`git stash`), then run `releasekit release --abort`"
+            )
+            raise JournalError(msg)
+    tagged = git.rev(tag_ref)
+    public = remote.get(tag_ref)
+    if tagged is not None and tagged != public and (tagged == release or _is_release_commit(git, journal, tagged)):
+        git.delete_tag(journal.tag)
+        undone.append(f"deleted local tag {journal.tag} (on {tagged[:12]})")
+    if release is not None and tip is not None:
+        if on_branch:
+            git.run("reset", "--quiet", "--hard", journal.base)  # also the files a kill left written, not committed
+        else:
+            git.run("update-ref", "-m", "releasekit: undo the release", branch_ref, journal.base, tip)
+        commits = (
+            f"the development commit and the release commit ({dev[:12]}, {release[:12]})"
+            if dev is not None
+            else f"the release commit {release[:12]}"
+        )
+        undone.append(f"dropped {commits}; {journal.branch} is back at {journal.base[:12]}")
+    elif tip == journal.base and on_branch:
+        restored = _restore(git, journal)
+        if restored:
+            undone.append(f"restored the edited files ({', '.join(restored)})")
+    for rel in _paths(journal):
+        _temp_name(git.root / rel).unlink(missing_ok=True)  # left by a kill in the middle of a write
+    Journal.remove(git.git_dir())
+    return undone
+
+
+def _restore(git: Git, journal: Journal) -> list[str]:
+    """The files the release edited, put back as HEAD has them (a file it created is removed again, and the news
+    fragments it deleted come back); the index too. Returns the paths that had changed."""
+    paths = _paths(journal)
+    changed = _changed(git, paths)
+    if not changed:
+        return []
+    tracked = set(git.out("ls-tree", "-r", "--name-only", "HEAD", "--", *changed).splitlines())
+    if tracked:
+        git.run("checkout", "--quiet", "HEAD", "--", *sorted(tracked))
+    for created in sorted(set(changed) - tracked):
+        git.run("rm", "--quiet", "--cached", "--ignore-unmatch", "--", created)
+        (git.root / created).unlink(missing_ok=True)
+    return changed
 
 
 def abort(git: Git, journal: Journal, report: Report) -> None:
-    """Give up a release that has not reached origin: drop the local tag and commit, then the journal."""
-    tag_ref = f"refs/tags/{journal.tag}"
-    if tag_ref in git.remote_refs(tag_ref, f"{tag_ref}^{{}}"):
-        msg = (
-            f"{journal.tag} is already on origin: the release is public and cannot be taken back by releasekit; "
-            "finish it with `releasekit release --resume`"
-        )
-        raise JournalError(msg)
-    if git.tag_commit(journal.tag) is not None:
-        git.delete_tag(journal.tag)
-        report("abort", f"deleted local tag {journal.tag}")
-    head = git.rev("HEAD")
-    if head != journal.base and _is_dev_commit(git, journal):
-        git.run("reset", "--quiet", "--hard", journal.base)
-        report(
-            "abort",
-            f"dropped the development commit and the release commit; {journal.branch} is back at {journal.base[:12]}",
-        )
-    elif head != journal.base and _is_release_commit(git, journal):
-        # --hard also undoes the development version's files, if a kill came after writing them.
-        git.run("reset", "--quiet", "--hard", journal.base)
-        report("abort", f"dropped the release commit; {journal.branch} is back at {journal.base[:12]}")
-    elif head == journal.base:
-        # Files HEAD has are restored; a file the release created (a first CHANGELOG.md) is removed again.
-        # ... and the news fragments it deleted come back.
-        paths = (*journal.files, *journal.removed)
-        tracked = set(git.out("ls-tree", "-r", "--name-only", "HEAD", "--", *paths).splitlines())
-        if tracked:
-            git.run("checkout", "--quiet", "HEAD", "--", *sorted(tracked))
-        for created in sorted(set(journal.files) - tracked):
-            (git.root / created).unlink(missing_ok=True)
-        report("abort", "restored the edited files")
-    Journal.remove(git.git_dir())
+    """Give up a release that has not reached origin: drop the local tag and commits, restore the files, clear the
+    journal, naming each thing undone. A release whose tag origin has on another commit lost a race: it is undone
+    too. One whose tag origin has on this release's commit is public, and refused."""
+    branch_ref, tag_ref = f"refs/heads/{journal.branch}", f"refs/tags/{journal.tag}"
+    remote = git.remote_refs(branch_ref, tag_ref, f"{tag_ref}^{{}}")
+    theirs = remote.get(tag_ref)
+    if theirs is not None:
+        mine = {journal.commit}
+        if journal.commit is None:  # killed before it was recorded: known by its parent and message
+            mine |= {_own_commits(git, journal, {})[1], git.rev(tag_ref)}
+            mine = {sha for sha in mine if sha is not None and _is_release_commit(git, journal, sha)}
+        mine.discard(None)
+        if theirs in mine or not mine:
+            msg = (
+                f"{journal.tag} is already on origin: the release is public and cannot be taken back by releasekit; "
+                "finish it with `releasekit release --resume`"
+            )
+            raise JournalError(msg)
+        elsewhere = f"another release of {journal.version} got there first"
+        report("abort", f"origin has a different {journal.tag} (on {theirs[:12]}): {elsewhere}")
+    undone = undo_local(git, journal, remote)
+    for line in undone:
+        report("abort", line)
+    if not undone:
+        report("abort", "nothing of it was left here to undo")
     report("abort", f"the release of {journal.version} is given up")

@@ -41,6 +41,8 @@ class Verdict:
 @dataclass
 class Options:
     skip_ci_check: bool = False
+    skip_sla_check: bool = False
+    now: Callable[[], float] = time.time  # the clock the performance evidence's age is judged by
     build_isolation: bool = True
     index_url: str | None = None  # RELEASEKIT_INDEX_URL: a rehearsal's local index instead of the configured one
 
@@ -216,6 +218,29 @@ def ci_green(ctx: Context) -> Verdict:
     return Verdict("ci", True, f"{len(checks)} checks green on {head[:12]}{note}")
 
 
+def sla(ctx: Context) -> Verdict:
+    """The performance gate: the latest E2E run's results on HEAD (or an ancestor) meet every target."""
+    from releasekit.sla.gate import find_evidence
+    from releasekit.sla.targets import gate_of
+
+    gate = gate_of(ctx.located.config)
+    if gate is None:
+        return Verdict("sla", True, "no performance targets declared", skipped=True)
+    if ctx.options.skip_sla_check:
+        return Verdict(
+            "sla", True, "NOT CHECKED (--skip-sla-check): released without performance evidence", skipped=True
+        )
+    if gate.settings is None:
+        return Verdict("sla", False, gate.problem, "or pass --skip-sla-check to release without the gate")
+    try:
+        outcome = find_evidence(
+            ctx.github(), ctx.git, ctx.status.head, gate.targets, gate.settings, now=ctx.options.now()
+        )
+    except GitHubError as exc:
+        return Verdict("sla", False, str(exc), "run the release again, or pass --skip-sla-check")
+    return Verdict("sla", outcome.ok, outcome.detail, outcome.fix)
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'s' * (n != 1)}"
 
@@ -364,7 +389,7 @@ def _extract(archive: bytes, dest: Path) -> None:
 
 
 CHEAP = (workflows_up_to_date, clean_tree, on_branch, in_sync, tag_absent, identity, token)
-COSTLY = (ci_green, package)
+COSTLY = (ci_green, sla, package)
 
 
 def run_checks(ctx: Context, report: Callable[[Verdict], None]) -> list[Verdict]:

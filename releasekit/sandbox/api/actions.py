@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
+import zipfile
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from releasekit.sandbox.api import checks
+from releasekit.sandbox.api.checks import parse_id, shown
 from releasekit.sandbox.clock import parse_iso
 from releasekit.sandbox.engine import attempt_jobs, latest_jobs
-from releasekit.sandbox.http import ApiError, Request, Response, not_found, paginate
+from releasekit.sandbox.http import ApiError, Request, Response, constant_time_equal, not_found, paginate
 from releasekit.sandbox.workflow import WorkflowFileError, dispatch_errors, resolved_inputs
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from releasekit.sandbox.app import Sandbox
-    from releasekit.sandbox.state import Repo, Run, Workflow
+    from releasekit.sandbox.state import Artifact, Repo, Run, Workflow
 
 DOCS_WF = "https://docs.github.com/rest/actions/workflows"
 DOCS_RUNS = "https://docs.github.com/rest/actions/workflow-runs"
 DOCS_JOBS = "https://docs.github.com/rest/actions/workflow-jobs"
+DOCS_ARTIFACTS = "https://docs.github.com/rest/actions/artifacts"
+ZIP_ROUTE = "/_sandbox/artifact-zips"  # public, as the sandbox's Sandbox.public_route says; signed per artifact
 DISPATCH_KEYS = {"ref", "inputs", "return_run_details"}
 CONCLUSION_FILTERS = {"action_required", "cancelled", "failure", "neutral", "skipped", "stale", "success", "timed_out"}
 
@@ -47,8 +57,8 @@ def created_filter(expression: str) -> tuple[float, float]:
             high = bound(text[1:], upper=False)
         else:
             low, high = bound(text, upper=False), bound(text, upper=True)
-    except ValueError:
-        raise ApiError(422, f"Invalid value for parameter 'created': {expression!r}", docs=DOCS_RUNS) from None
+    except (ValueError, OverflowError):  # not a date, or a day after 9999-12-31
+        raise ApiError(422, f"Invalid value for parameter 'created': {shown(expression)}", docs=DOCS_RUNS) from None
     return low, high
 
 
@@ -64,7 +74,8 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
         raise not_found(f"{DOCS_WF}#get-a-workflow")
 
     def find_run(repo: Repo, raw_id: str) -> Run:
-        run = hub.state.runs.get(int(raw_id)) if raw_id.isdigit() else None
+        number = parse_id(raw_id)
+        run = hub.state.runs.get(number) if number is not None else None
         if run is None or run.repo != repo.full_name:
             raise not_found(f"{DOCS_RUNS}#get-a-workflow-run")
         return run
@@ -89,7 +100,7 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             return Response(200, shapes.workflow(repo, find_workflow(repo, params["workflow"])))
 
     def dispatch(request: Request, params: dict[str, str]) -> Response:
-        body = request.json()
+        body = checks.json_body(request)
         docs = f"{DOCS_WF}#create-a-workflow-dispatch-event"
         with hub.state.lock:
             repo = hub.find_repo(params["owner"], params["repo"])
@@ -104,6 +115,7 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             ref = body.get("ref")
             if not isinstance(ref, str) or not ref:
                 raise ApiError(422, 'Invalid request.\n\n"ref" wasn\'t supplied.', docs=docs)
+            details = checks.field(body, "return_run_details", "boolean", docs)
             inputs = body.get("inputs") or {}
             if not isinstance(inputs, dict):
                 raise ApiError(422, "Invalid request.\n\nFor 'properties/inputs', it is not an object.", docs=docs)
@@ -119,7 +131,7 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             if problems:
                 raise ApiError(422, problems[0], docs=docs)
             run = hub.engine.dispatch(repo, spec, full_ref, commit, resolved_inputs(spec, inputs), request.login)
-            if body.get("return_run_details") and hub.dispatch_run_details == "yes":
+            if details and hub.dispatch_run_details == "yes":
                 answer = run_body(repo, run)
                 return Response(
                     200, {"workflow_run_id": run.id, "run_url": answer["url"], "html_url": answer["html_url"]}
@@ -184,7 +196,7 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             repo = hub.find_repo(params["owner"], params["repo"])
             run = find_run(repo, params["run"])
             if "attempt" in params:
-                number = int(params["attempt"]) if params["attempt"].isdigit() else 0
+                number = parse_id(params["attempt"]) or 0
                 if not 1 <= number <= run.run_attempt:
                     raise not_found(f"{DOCS_JOBS}#list-jobs-for-a-workflow-run-attempt")
                 jobs = attempt_jobs(run, number)
@@ -199,7 +211,8 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
     def get_job(request: Request, params: dict[str, str]) -> Response:
         with hub.state.lock:
             repo = hub.find_repo(params["owner"], params["repo"])
-            found = hub.state.job(int(params["job"])) if params["job"].isdigit() else None
+            job_id = parse_id(params["job"])
+            found = hub.state.job(job_id) if job_id is not None else None
             if found is None or found[0].repo != repo.full_name:
                 raise not_found(f"{DOCS_JOBS}#get-a-job-for-a-workflow-run")
             return Response(200, shapes.job(repo, *found))
@@ -207,7 +220,8 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
     def job_logs(request: Request, params: dict[str, str]) -> Response:
         with hub.state.lock:
             repo = hub.find_repo(params["owner"], params["repo"])
-            found = hub.state.job(int(params["job"])) if params["job"].isdigit() else None
+            job_id = parse_id(params["job"])
+            found = hub.state.job(job_id) if job_id is not None else None
             if found is None or found[0].repo != repo.full_name:
                 raise not_found(f"{DOCS_JOBS}#download-job-logs-for-a-workflow-run")
             # GitHub redirects to a short-lived download URL; the sandbox serves the log itself.
@@ -237,6 +251,71 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
                 200, {"total_count": len(items), "artifacts": [shapes.artifact(repo, run, a) for a in page]}, headers
             )
 
+    # -- repository artifacts -----------------------------------------------------------------------------------
+
+    def find_artifact(repo: Repo, raw_id: str) -> tuple[Artifact, Run]:
+        number = parse_id(raw_id)
+        for artifact in hub.state.artifacts:
+            if artifact.id == number:
+                run = hub.state.runs.get(artifact.run_id)
+                if run is not None and run.repo == repo.full_name:
+                    return artifact, run
+        raise not_found(f"{DOCS_ARTIFACTS}#get-an-artifact")
+
+    def repo_artifacts(request: Request, params: dict[str, str]) -> Response:
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            name = request.param("name")
+            found = [
+                (artifact, run)
+                for artifact in hub.state.artifacts
+                if (run := hub.state.runs.get(artifact.run_id)) is not None
+                and run.repo == repo.full_name
+                and (not name or artifact.name == name)
+            ]
+            found.sort(key=lambda pair: (pair[0].created_at, pair[0].id), reverse=True)  # newest first
+            page, headers = paginate(request, found, hub.api_url)
+            body = {"total_count": len(found), "artifacts": [shapes.artifact(repo, r, a) for a, r in page]}
+            return Response(200, body, headers)
+
+    def get_artifact(request: Request, params: dict[str, str]) -> Response:
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            artifact, run = find_artifact(repo, params["artifact"])
+            return Response(200, shapes.artifact(repo, run, artifact))
+
+    def delete_artifact(request: Request, params: dict[str, str]) -> Response:
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            artifact, _ = find_artifact(repo, params["artifact"])
+            hub.state.artifacts.remove(artifact)
+            artifact_zip(hub, artifact.id).unlink(missing_ok=True)
+            hub.touch()
+            return Response(204)
+
+    def download_artifact(request: Request, params: dict[str, str]) -> Response:
+        with hub.state.lock:
+            repo = hub.find_repo(params["owner"], params["repo"])
+            artifact, _ = find_artifact(repo, params["artifact"])
+            if params["format"] != "zip":  # the only archive format GitHub serves
+                raise not_found(f"{DOCS_ARTIFACTS}#download-an-artifact")
+            # GitHub redirects to a short-lived signed URL that needs no token; the sandbox signs with its own.
+            location = f"{hub.api_url}{ZIP_ROUTE}/{artifact.id}?sig={artifact_signature(hub, artifact.id)}"
+            return Response(302, b"", {"Location": location})
+
+    def serve_zip(request: Request, params: dict[str, str]) -> Response:
+        number = parse_id(params["artifact"])
+        signature = request.param("sig") or ""
+        if number is None or not constant_time_equal(signature, artifact_signature(hub, number)):
+            raise not_found()
+        with hub.state.lock:
+            if not any(a.id == number for a in hub.state.artifacts):
+                raise not_found()
+        stored = artifact_zip(hub, number)
+        if stored.is_file():
+            return Response(200, stream=stored, content_type="application/zip")
+        return Response(200, EMPTY_ZIP, content_type="application/zip")
+
     base = "/repos/{owner}/{repo}/actions"
     route("GET", f"{base}/workflows", list_workflows)
     route("GET", f"{base}/workflows/{{workflow}}", get_workflow)
@@ -251,3 +330,28 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
     route("GET", f"{base}/runs/{{run}}/artifacts", artifacts)
     route("GET", f"{base}/jobs/{{job}}", get_job)
     route("GET", f"{base}/jobs/{{job}}/logs", job_logs)
+    route("GET", f"{base}/artifacts", repo_artifacts)
+    route("GET", f"{base}/artifacts/{{artifact}}", get_artifact)
+    route("DELETE", f"{base}/artifacts/{{artifact}}", delete_artifact)
+    route("GET", f"{base}/artifacts/{{artifact}}/{{format}}", download_artifact)
+    route("GET", f"{ZIP_ROUTE}/{{artifact}}", serve_zip)
+
+
+def artifact_zip(hub: Sandbox, artifact_id: int) -> Path:
+    """Where an artifact's zip is kept (`<sandbox>/artifacts/<id>.zip`); none yet: the download is an empty zip."""
+    return hub.directory / "artifacts" / f"{artifact_id}.zip"
+
+
+def artifact_signature(hub: Sandbox, artifact_id: int) -> str:
+    """The download URL's signature: only who was given the URL by the API can fetch the zip without a token."""
+    return hmac.new(hub.token.encode(), f"artifact:{artifact_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _empty_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w"):
+        pass
+    return buffer.getvalue()
+
+
+EMPTY_ZIP = _empty_zip()

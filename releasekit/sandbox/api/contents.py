@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from releasekit.sandbox.gitstore import _env
+from releasekit.sandbox.gitstore import _env, arg_ok
 from releasekit.sandbox.http import Request, Response, not_found
 
 if TYPE_CHECKING:
@@ -58,6 +58,8 @@ class Snapshot:
         self.commit = commit
 
     def _run(self, *args: str) -> bytes | None:
+        if not all(arg_ok(arg) for arg in args):  # a path with NUL (`%00`) names nothing git could hold
+            return None
         proc = subprocess.run(
             ["git", "--git-dir", str(self.git.path), *args], capture_output=True, env=_env(), check=False
         )

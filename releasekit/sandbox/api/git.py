@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import TYPE_CHECKING
 
-from releasekit.sandbox.gitstore import ZERO_SHA, GitError
+from releasekit.sandbox.api import checks
+from releasekit.sandbox.api.checks import shown
+from releasekit.sandbox.clock import parse_iso
+from releasekit.sandbox.gitstore import ZERO_SHA, GitError, ref_name_ok
 from releasekit.sandbox.http import ApiError, Request, Response, not_found, paginate
 
 if TYPE_CHECKING:
@@ -49,31 +51,35 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             return Response(200, [ref_body(repo, r, s) for r, s in page], headers)
 
     def create_ref(request: Request, params: dict[str, str]) -> Response:
-        body = request.json()
+        body = checks.json_body(request)
         docs = f"{DOCS_REFS}#create-a-reference"
         with hub.state.lock:
             repo = hub.find_repo(params["owner"], params["repo"])
             ref, sha = body.get("ref"), body.get("sha")
             if not isinstance(ref, str) or not isinstance(sha, str):
                 raise ApiError(422, 'Invalid request.\n\n"ref" and "sha" are required.', docs=docs)
-            if not ref.startswith("refs/") or ref.count("/") < 2 or not _valid_ref(ref):
-                raise ApiError(422, f"{ref} is not a valid ref name.", docs=docs)
+            if not ref.startswith("refs/") or ref.count("/") < 2 or not ref_name_ok(ref):
+                raise ApiError(422, f"{shown(ref)} is not a valid ref name.", docs=docs)
             git = hub.git(repo)
             if git.object_type(sha) is None:
                 raise ApiError(422, "Object does not exist", docs=docs)
             if ref in git.refs():
                 raise ApiError(422, "Reference already exists", docs=docs)
-            git.update_ref(ref, sha, ZERO_SHA)
+            try:
+                git.update_ref(ref, sha, ZERO_SHA)
+            except GitError:  # another ref is in the way (refs/heads/a when refs/heads/a/b is asked), or a race
+                raise ApiError(422, "Reference update failed", docs=docs) from None
             hub.engine.on_push(repo, ZERO_SHA, sha, ref, actor=request.login, by_job=request.run_id is not None)
             answer = ref_body(repo, ref, sha)
             return Response(201, answer, {"Location": str(answer["url"])})
 
     def update_ref(request: Request, params: dict[str, str]) -> Response:
-        body = request.json()
+        body = checks.json_body(request)
         docs = f"{DOCS_REFS}#update-a-reference"
         with hub.state.lock:
             repo = hub.find_repo(params["owner"], params["repo"])
-            ref, sha, force = "refs/" + params["ref"], body.get("sha"), bool(body.get("force"))
+            ref, sha = "refs/" + params["ref"], body.get("sha")
+            force = checks.field(body, "force", "boolean", docs) or False
             git = hub.git(repo)
             old = git.refs().get(ref)
             if old is None:
@@ -103,7 +109,7 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             return Response(204)
 
     def create_tag(request: Request, params: dict[str, str]) -> Response:
-        body = request.json()
+        body = checks.json_body(request)
         docs = f"{DOCS_TAGS}#create-a-tag-object"
         with hub.state.lock:
             repo = hub.find_repo(params["owner"], params["repo"])
@@ -112,20 +118,27 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             message = body.get("message", "")
             if not isinstance(tag, str) or not isinstance(obj, str) or not isinstance(message, str):
                 raise ApiError(422, 'Invalid request.\n\n"tag", "message" and "object" are required.', docs=docs)
+            # The body's types first, as GitHub checks its schema before it looks anything up.
+            checks.field(body, "type", "string", docs)
+            tagger = checks.field(body, "tagger", "object", docs) or {}
+            for key in ("name", "email", "date"):
+                checks.field(tagger, key, "string", docs, where=f"tagger/properties/{key}")
+            if not ref_name_ok(f"refs/tags/{tag}"):
+                raise checks.invalid("Tag", "tag", "tag is not a valid tag name", docs)
             if kind not in ("commit", "tree", "blob", "tag") or git.object_type(obj) != kind:
                 raise ApiError(422, "Object does not exist", docs=docs)
-            tagger = body.get("tagger") or {}
-            name = str(tagger.get("name") or hub.login)
-            email = str(tagger.get("email") or f"{hub.login}@users.noreply.sandbox")
+            name = tagger.get("name") or hub.login
+            email = tagger.get("email") or f"{hub.login}@users.noreply.sandbox"
             when = int(hub.clock.now())
             if tagger.get("date"):
-                from releasekit.sandbox.clock import parse_iso
-
-                when = int(parse_iso(str(tagger["date"])))
+                try:
+                    when = int(parse_iso(tagger["date"]))
+                except (ValueError, OverflowError):
+                    raise checks.invalid("Tag", "tagger.date", "tagger.date is not a valid date", docs) from None
             try:
                 sha = git.make_tag(tag, obj, kind, message, (name, email, when))
             except GitError as exc:
-                raise ApiError(422, f"Invalid tag: {exc}", docs=docs) from None
+                raise ApiError(422, f"Invalid tag: {shown(str(exc), 200)}", docs=docs) from None
             info = git.tag(sha)
             assert info is not None
             return Response(201, shapes.git_tag(repo, info))
@@ -147,7 +160,3 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
     route("DELETE", "/repos/{owner}/{repo}/git/refs/{ref*}", delete_ref)
     route("POST", "/repos/{owner}/{repo}/git/tags", create_tag)
     route("GET", "/repos/{owner}/{repo}/git/tags/{sha}", get_tag)
-
-
-def _valid_ref(ref: str) -> bool:
-    return subprocess.run(["git", "check-ref-format", ref], capture_output=True, check=False).returncode == 0

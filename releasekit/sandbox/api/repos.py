@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from releasekit.sandbox.api import checks
+from releasekit.sandbox.api.checks import shown
 from releasekit.sandbox.http import ApiError, Request, Response, not_found, paginate, validation_failed
+from releasekit.sandbox.shapes import BOT
 from releasekit.sandbox.state import Status
 
 if TYPE_CHECKING:
     from releasekit.sandbox.app import Sandbox
+    from releasekit.sandbox.gitstore import FileChange
 
 DOCS_COMMITS = "https://docs.github.com/rest/commits/commits#get-a-commit"
+MAX_CACHED_COMMITS = 1000
+MAX_STATUS_DESCRIPTION = 140  # GitHub: "description is too long (maximum is 140 characters)"
+MAX_STATUS_TEXT = 1000  # a context or target URL longer than this is no context or URL
 
 
 def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint, registered together
     route = hub.router.add
     shapes = hub.shapes
+    changed_files: dict[str, list[FileChange]] = {}
 
     def user(request: Request, params: dict[str, str]) -> Response:
         if request.run_id is not None:
@@ -28,10 +36,16 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
         return Response(200, shapes.private_user(hub.login, hub.created_at))
 
     def other_user(request: Request, params: dict[str, str]) -> Response:
-        # GitHub answers a public profile, with the private fields added when one asks about oneself.
+        # GitHub answers a public profile, with the private fields added when one asks about oneself, and 404 for
+        # a login nobody has. The sandbox's accounts: its user, the owners of its repositories, the Actions bot.
         login = params["login"]
         if login == request.login:
             return Response(200, shapes.private_user(login, hub.created_at))
+        with hub.state.lock:
+            owners = {repo.owner.lower() for repo in hub.state.repos.values()}
+        known = owners | {hub.login.lower(), BOT, "github"}
+        if login.lower() not in known:
+            raise not_found("https://docs.github.com/rest/users/users#get-a-user")
         return Response(200, shapes.public_user(login, hub.created_at))
 
     def rate_limit(request: Request, params: dict[str, str]) -> Response:
@@ -85,8 +99,16 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             git = hub.git(repo)
             sha = git.resolve_commit(params["ref"])
             if sha is None:
-                raise ApiError(422, f"No commit found for SHA: {params['ref']}", docs=DOCS_COMMITS)
-            return Response(200, shapes.commit(repo, hub.commit_info(repo, sha), detail=True))
+                raise ApiError(422, f"No commit found for SHA: {shown(params['ref'])}", docs=DOCS_COMMITS)
+            info = hub.commit_info(repo, sha)
+            key = f"{repo.full_name}@{sha}"
+            changes = changed_files.get(key)
+            if changes is None:  # a commit never changes: each is compared with its parent once
+                changes = git.changes(sha, info.parents[0] if info.parents else None)
+                if len(changed_files) >= MAX_CACHED_COMMITS:
+                    changed_files.clear()
+                changed_files[key] = changes
+            return Response(200, shapes.commit(repo, info, detail=True, changes=changes))
 
     def combined_status(request: Request, params: dict[str, str]) -> Response:
         with hub.state.lock:
@@ -107,26 +129,33 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             return Response(200, shapes.combined_status(repo, sha, statuses, page), headers)
 
     def create_status(request: Request, params: dict[str, str]) -> Response:
-        body = request.json()
+        body = checks.json_body(request)
         with hub.state.lock:
             repo = hub.find_repo(params["owner"], params["repo"])
             sha = hub.git(repo).resolve_commit(params["sha"])
             docs = "https://docs.github.com/rest/commits/statuses#create-a-commit-status"
             if sha is None or sha != params["sha"]:
                 raise validation_failed("Status", "sha", "invalid", docs)
-            state = body.get("state")
+            state = checks.field(body, "state", "string", docs)
             if state not in ("error", "failure", "pending", "success"):
                 raise validation_failed("Status", "state", "invalid", docs)
+            description = checks.field(body, "description", "string", docs, nullable=True)
+            target_url = checks.field(body, "target_url", "string", docs, nullable=True)
+            context = checks.field(body, "context", "string", docs) or "default"
+            if description is not None:
+                checks.too_long("Status", "description", description, MAX_STATUS_DESCRIPTION, docs)
+            checks.too_long("Status", "context", context, MAX_STATUS_TEXT, docs)
+            if target_url is not None:
+                checks.too_long("Status", "target_url", target_url, MAX_STATUS_TEXT, docs)
             now = hub.clock.now()
-            context = str(body.get("context") or "default")
             status = Status(
                 hub.state.new_id(),
                 repo.full_name,
                 sha,
                 state,
                 context,
-                body.get("description"),
-                body.get("target_url"),
+                description,
+                target_url,
                 now,
                 now,
                 request.login,
@@ -144,7 +173,7 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
             if sha is None:
                 raise ApiError(
                     422,
-                    f"No commit found for SHA: {params['ref']}",
+                    f"No commit found for SHA: {shown(params['ref'])}",
                     docs="https://docs.github.com/rest/checks/runs#list-check-runs-for-a-git-reference",
                 )
             pairs = [

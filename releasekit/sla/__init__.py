@@ -1,0 +1,1 @@
+"""Performance SLA: samples written by tests, verdicts against `performance:` targets, summaries and charts."""
