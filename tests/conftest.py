@@ -25,9 +25,10 @@ pytest_plugins = ["release_fixtures"]
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 
-# hypothesis caches the constants it reads from our source under .hypothesis/constants even with database=None:
-# keep that out of the tree (read on first use, so setting it here, before any test runs, is in time).
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "releasekit-hypothesis"))
+# hypothesis caches what it learns (Unicode tables, the constants it reads from our source) under ./.hypothesis even
+# with database=None: keep that out of the tree, in a cache every worker and every run shares (building the tables
+# costs a worker seconds). Read on first use, so setting it here, before any test runs, is in time.
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "hypothesis-releasekit-tests"))
 
 GIT_IDENTITY = ("-c", "user.name=releasekit tests", "-c", "user.email=tests@example.invalid")
 

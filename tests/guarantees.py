@@ -15,7 +15,7 @@ KINDS = (
     "inputs generated",  # property tests: configs, versions, requests, JSON bodies
     "hostile requests",  # hand-written malformed or malicious requests to the sandbox
     "faults injected",  # sandbox answers replaced by a fault (5xx, dropped connection, hang, rate limit)
-    "interrupts",  # Ctrl-C (KeyboardInterrupt or SIGINT) at a step boundary of a release
+    "crashes and interrupts",  # a release killed (exit at a fail point) or Ctrl-C'd at a step, then resumed/aborted
     "races",  # interleavings of two releases of the same version
 )
 

@@ -46,7 +46,7 @@ def _interrupt_at(wanted: str, seen: list[str] | None = None) -> Callable[[str],
         if seen is not None:
             seen.append(step)
         if step == wanted:
-            count("interrupts")
+            count("crashes and interrupts")
             raise KeyboardInterrupt
 
     return hook
@@ -136,7 +136,7 @@ def test_a_real_sigint_during_the_release(tmp_path: Path, template: Template) ->
     assert "releasekit release: interrupted: stopped after the preflight checks" in proc.stderr
     assert "nothing was changed" in proc.stderr
     assert state(work) == before
-    count("interrupts")
+    count("crashes and interrupts")
 
 
 # -- at each step: --resume finishes ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from guarantees import count
 from release_fixtures import POLL
 from release_scene import FAST, Scene, publish_from
 
@@ -18,6 +19,7 @@ from release_scene import FAST, Scene, publish_from
 def _killed(scene: Scene, step: str) -> None:
     killed = scene.release("1.4.0", *FAST, env={"RELEASEKIT_FAILPOINT": f"after-{step}"})
     assert killed.returncode == 86, killed.stdout + killed.stderr
+    count("crashes and interrupts")
 
 
 def test_second_release_refuses_while_one_is_under_way(scene: Scene) -> None:

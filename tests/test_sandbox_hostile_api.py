@@ -49,18 +49,6 @@ jobs:
 PROPERTY = settings(database=None, deadline=None, derandomize=True)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Hypothesis caches what it learns (the constants of local modules, Unicode tables) under ./.hypothesis even
-    without a database: here it goes to a temporary directory instead, and nothing is written in the project."""
-    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
-
-    before = storage_directory(intent_to_write=False).home_directory
-    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
-    yield
-    set_hypothesis_home_dir(before)
-
-
 @dataclass
 class Scene:
     hub: Sandbox

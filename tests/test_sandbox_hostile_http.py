@@ -130,18 +130,6 @@ class Connection:
         return answer
 
 
-@pytest.fixture(scope="module", autouse=True)
-def hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Hypothesis caches what it learns (the constants of local modules) under ./.hypothesis even without a
-    database: here it goes to a temporary directory instead, and nothing is written in the project."""
-    from hypothesis.configuration import set_hypothesis_home_dir, storage_directory
-
-    before = storage_directory(intent_to_write=False).home_directory
-    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
-    yield
-    set_hypothesis_home_dir(before)
-
-
 @pytest.fixture(scope="module")
 def front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Front]:
     shared = SharedSandboxes(tmp_path_factory)
