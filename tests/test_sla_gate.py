@@ -86,3 +86,11 @@ def test_a_breach_refuses_the_release_a_passing_run_allows_it(scenes: Callable[.
     unchecked = scene.main("release-full", "1.3.2", "--dry-run", "--skip-sla-check")
     assert unchecked.returncode == 0, unchecked.stderr
     assert "NOT CHECKED (--skip-sla-check): no performance evidence required" in unchecked.stdout
+
+    # The E2E workflow's `sla` job charts the trend from the earlier runs' results, fetched through the API.
+    fetched = scene.main("sla", "fetch", "history", "--limit", "5", env={"GITHUB_RUN_ID": str(fast)})
+    assert fetched.returncode == 0, fetched.stderr
+    history = scene.project / "history"
+    assert [p.name for p in history.iterdir()] == [str(scene.hub.state.runs[slow].run_number)]  # this run left out
+    report = scene.main("sla", "report", "history")
+    assert "520 !" in report.stdout  # the breached Groq budget, marked

@@ -3,7 +3,8 @@
 `releasekit sla check [FILE...]` reads the samples the tests wrote (JSON lines, or pytest-benchmark JSON; default:
 $RELEASEKIT_SLA_RESULTS, else sla-results.jsonl), prints a table and exits 1 when a target is breached or not
 measured. In GitHub Actions it also writes the table, and a trend chart from `--history DIR`, to the job summary, and
-annotates each breach. `releasekit sla report DIR` shows the trend over past runs' results (`--png FILE` draws it).
+annotates each breach. `releasekit sla fetch DIR` downloads past E2E runs' results from GitHub for `--history`;
+`releasekit sla report DIR` shows the trend over them (`--png FILE` draws it).
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write the Markdown summary to FILE (default in GitHub Actions: $GITHUB_STEP_SUMMARY)",
     )
+    fetch = sub.add_parser(
+        "fetch", help="download the last N E2E runs' results from GitHub into DIR/<run number>/, for --history"
+    )
+    fetch.add_argument("history", metavar="DIR", help="where to write them (created)")
+    fetch.add_argument("--limit", type=int, default=20, metavar="N", help="the last N runs that kept results (20)")
     report = sub.add_parser("report", help="the trend over past runs' results, as a table (and --png FILE)")
     report.add_argument("history", metavar="DIR", help="past runs' results, one file or directory per run")
     report.add_argument("--limit", type=int, default=20, metavar="N", help="the last N runs (20)")
@@ -58,7 +64,32 @@ def run(args: argparse.Namespace) -> int:
     targets = targets_of(config)
     if args.sla_command == "check":
         return _check(args, targets)
+    if args.sla_command == "fetch":
+        return _fetch(args, config)
     return _report(args, targets)
+
+
+def _fetch(args: argparse.Namespace, config: Config) -> int:
+    """The history `check --history` charts: the results artifacts of the E2E workflow's last runs (in GitHub
+    Actions, the run doing the fetching is left out: it is "this run")."""
+    from releasekit.backends.github import GitHub
+    from releasekit.sla.gate import fetch_history
+    from releasekit.sla.targets import gate_of
+
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    gate = gate_of(config)
+    if gate is None or gate.settings is None:
+        problem = gate.problem if gate is not None else "the performance gate is off (performance.gate.enabled)"
+        raise SlaError(f"no E2E workflow to read results from: {problem}")
+    gh = GitHub.from_env(config.project.repository, needs="read the Actions runs and artifacts of")
+    own = os.environ.get("GITHUB_RUN_ID", "")
+    dest = Path(args.history)
+    fetched = fetch_history(gh, gate.settings, dest, limit=args.limit, leave_out=int(own) if own.isdigit() else None)
+    for number, files in fetched:
+        print(f"run {number}: {files} file{'s' * (files != 1)} -> {dest / str(number)}")
+    print(f"sla: {len(fetched)} run{'s' * (len(fetched) != 1)} of {gate.settings.workflow_file} fetched into {dest}")
+    return 0
 
 
 def targets_of(config: Config) -> list[Target]:

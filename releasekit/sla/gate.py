@@ -13,6 +13,7 @@ import time
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from releasekit.sla.samples import MAX_RESULTS_BYTES, Results, ResultsError, parse
@@ -83,13 +84,13 @@ def candidates(
     return found
 
 
-def results_from_zip(data: bytes, where: str) -> Results:
-    """The samples in an artifact's zip: every `.jsonl` and `.json` member, bounded in size."""
+def files_from_zip(data: bytes, where: str) -> list[tuple[str, str]]:
+    """The results files in an artifact's zip, (name, text): every `.jsonl` and `.json` member, bounded in size."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ResultsError(f"{where}: not a zip archive") from None
-    out = Results()
+    out: list[tuple[str, str]] = []
     with archive:
         members = sorted(
             (m for m in archive.infolist() if not m.is_dir() and m.filename.endswith((".jsonl", ".json"))),
@@ -100,9 +101,34 @@ def results_from_zip(data: bytes, where: str) -> Results:
             total += member.file_size
             if total > MAX_RESULTS_BYTES:
                 raise ResultsError(f"{where}: over {MAX_RESULTS_BYTES} bytes of results")
-            text = archive.read(member).decode("utf-8", errors="replace")
-            out = out + parse(text, f"{where}/{member.filename}")
+            out.append((member.filename, archive.read(member).decode("utf-8", errors="replace")))
     return out
+
+
+def results_from_zip(data: bytes, where: str) -> Results:
+    """The samples in an artifact's zip."""
+    out = Results()
+    for name, text in files_from_zip(data, where):
+        out = out + parse(text, f"{where}/{name}")
+    return out
+
+
+def run_files(gh: GitHub, run_id: int, artifact: str) -> list[tuple[str, str]] | None:
+    """The results files of a run's results artifacts, named `<artifact>/<file>`; None when it has none."""
+    listed = gh.get_all(
+        f"/actions/runs/{run_id}/artifacts", what=f"reading run {run_id}'s artifacts", items="artifacts"
+    )
+    artifacts = evidence_artifacts(listed, artifact)
+    if not artifacts:
+        return None
+    files: list[tuple[str, str]] = []
+    for found in artifacts:
+        where = f"run {run_id} artifact {found['name']}"
+        data = gh.download(
+            f"/actions/artifacts/{found['id']}/zip", what=f"downloading {where}", limit=MAX_RESULTS_BYTES
+        )
+        files += [(f"{found['name']}/{name}", text) for name, text in files_from_zip(data, where)]
+    return files
 
 
 def evidence_artifacts(listed: Iterable[Mapping[str, Any]], name: str) -> list[Mapping[str, Any]]:
@@ -170,23 +196,16 @@ def find_evidence(
         )
     lacking = []
     for distance, run in found[:_TRIED]:
-        listed = gh.get_all(
-            f"/actions/runs/{run.id}/artifacts", what=f"reading run {run.id}'s artifacts", items="artifacts"
-        )
-        artifacts = evidence_artifacts(listed, settings.artifact)
-        if not artifacts:
-            lacking.append(run.describe(distance))
-            continue
-        results = Results()
-        for artifact in artifacts:
-            where = f"run {run.id} artifact {artifact['name']}"
-            data = gh.download(
-                f"/actions/artifacts/{artifact['id']}/zip", what=f"downloading {where}", limit=MAX_RESULTS_BYTES
-            )
-            try:
-                results = results + results_from_zip(data, where)
-            except ResultsError as exc:
-                return Outcome(False, str(exc), "fix how the E2E tests write their results, or pass --skip-sla-check")
+        try:
+            files = run_files(gh, run.id, settings.artifact)
+            if files is None:
+                lacking.append(run.describe(distance))
+                continue
+            results = Results()
+            for name, text in files:
+                results = results + parse(text, f"run {run.id} artifact {name}")
+        except ResultsError as exc:
+            return Outcome(False, str(exc), "fix how the E2E tests write their results, or pass --skip-sla-check")
         return judge(targets, results, run, distance)
     return Outcome(
         False,
@@ -202,3 +221,39 @@ def _duration(seconds: float) -> str:
             count = int(seconds // size)
             return f"{count} {unit}{'s' * (count != 1)}"
     return f"{seconds:g} seconds"
+
+
+def fetch_history(
+    gh: GitHub, settings: Settings, dest: Path, *, limit: int, leave_out: int | None = None
+) -> list[tuple[int, int]]:
+    """Write the results of the last `limit` completed runs that kept any into `dest/<run number>/`, oldest to
+    newest by number (what `releasekit sla check --history` reads); `leave_out` is a run id to skip (the run doing
+    the fetching). Returns (run number, files written) per run."""
+    from releasekit.backends.github import GitHubError
+
+    path = f"/actions/workflows/{settings.workflow_file}/runs"
+    what = f"reading the runs of {settings.workflow_file}"
+    fetched: list[tuple[int, int]] = []
+    looked = 0
+    try:
+        for page in gh.pages(path, {"status": "completed"}, what=what, items="workflow_runs"):
+            for data in page:
+                looked += 1
+                if int(data["id"]) == leave_out:
+                    continue
+                files = run_files(gh, int(data["id"]), settings.artifact)
+                if files is None:
+                    continue
+                number = int(data.get("run_number") or data["id"])
+                folder = dest / str(number)
+                folder.mkdir(parents=True, exist_ok=True)
+                for index, (_, text) in enumerate(files):
+                    (folder / f"results-{index}.jsonl").write_text(text, encoding="utf-8")
+                fetched.append((number, len(files)))
+                if len(fetched) >= limit:
+                    return fetched
+            if looked >= MAX_RUNS:
+                break
+    except GitHubError as exc:
+        raise ResultsError(f"{exc} (is {settings.workflow_file} pushed to GitHub?)") from None
+    return fetched
