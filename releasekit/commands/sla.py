@@ -201,7 +201,10 @@ def _png(
         xs = range(len(labels))
         known = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
         ax.plot([x for x, _ in known], [v for _, v in known], marker="o")
+        over = [(x, v) for x, v in known if v > target.target_ms]
+        ax.plot([x for x, _ in over], [v for _, v in over], "o", color="red")  # the breaches
         ax.axhline(target.target_ms, color="red", linestyle="--", linewidth=1)
+        ax.set_ylim(bottom=0)
         ax.set_title(f"{target.name} ({target.statistic}, budget {fmt_ms(target.target_ms)} ms)", fontsize=9)
         ax.set_xticks(list(xs))
         ax.set_xticklabels(labels, fontsize=7, rotation=30)
