@@ -11,6 +11,7 @@ from typing import TypedDict
 
 from releasekit import changelog_text as ct
 from releasekit.changelog_text import RELEASED_LINE, VERSION, Doc, Kind, Marker, Style, kind_of
+from releasekit.conventional import parse as parse_message
 from releasekit.errors import ReleasekitError
 
 __all__ = [
@@ -251,8 +252,9 @@ def section(text: str, version: str, *, path: str = "CHANGELOG.md") -> str | Non
 
 
 def commit_groups(subjects: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """Commit subjects grouped by conventional-commit type in a fixed order, commits in the order given, as
-    entries without their bullet. Release commits (`chore(release): ...`) and merges are left out."""
+    """Commit subjects (or whole messages: a `BREAKING CHANGE:` footer in the body counts) grouped by
+    conventional-commit type in a fixed order, commits in the order given, as entries without their bullet. Release
+    commits (`chore(release): ...`) and merges are left out."""
     groups: dict[str, list[str]] = {name: [] for name in _GROUPS}
     for subject in subjects:
         line = subject.strip().split("\n", 1)[0]
@@ -262,12 +264,15 @@ def commit_groups(subjects: Sequence[str]) -> list[tuple[str, list[str]]]:
         if breaking_footer:
             groups["Breaking changes"].append(breaking_footer["text"])
             continue
+        message = parse_message(subject)
+        # A BREAKING CHANGE footer says what users must change: the entry carries it.
+        notes = "".join(f": {n}" for n in message.breaking_notes if n != "(no description)")
         if conventional is None:
-            groups["Other"].append(line)
+            groups["Breaking changes" if message.breaking else "Other"].append(line + notes)
             continue
         scope = f"**{conventional['scope']}:** " if conventional["scope"] else ""
-        entry = f"{scope}{conventional['text']}"
-        if conventional["bang"] or "BREAKING CHANGE" in subject:
+        entry = f"{scope}{conventional['text']}{notes}"
+        if message.breaking:
             groups["Breaking changes"].append(entry)
         elif conventional["type"].lower() in _TYPE_GROUP:
             groups[_TYPE_GROUP[conventional["type"].lower()]].append(entry)
@@ -292,7 +297,12 @@ def _render_groups(groups: list[tuple[str, list[str]]], style: Style) -> str:
         return f"{style.bullet}{entry}"
 
     if style.sub_style is None:
-        return "\n".join(bullet(e) for _, entries in groups for e in entries)
+        # One list: the breaking changes still say so, as they would under their own subheading.
+        return "\n".join(
+            bullet(f"**Breaking:** {e}" if name == "Breaking changes" else e)
+            for name, entries in groups
+            for e in entries
+        )
     return "\n\n".join(
         ct.render_heading(style.kind, style.sub_style, name) + "\n\n" + "\n".join(bullet(e) for e in entries)
         for name, entries in groups

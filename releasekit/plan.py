@@ -35,12 +35,14 @@ class ReleasePlan:
     current: str = ""  # where the version counted from came from, when not simply the latest tag (current_note)
     next_dev: NextDev | None = None  # the development commit after the tag (release.next-dev)
     next_dev_note: str = ""  # why release.next-dev makes no commit this time (a prerelease)
+    decided: tuple[str, ...] = ()  # `release auto`: the bump and the commits that caused it (conventional.Decision)
 
     def describe(self) -> str:
         """The whole plan as text, diffs included: what `--dry-run` prints."""
         out = [
             f"Plan: release {self.version} of {self.repository} (latest release: {self.previous_tag or 'none'})",
             *([f"   {self.current}"] if self.current else []),
+            *[f"   {line}" for line in self.decided],
             "",
             f"1. Edit {len(self.changes)} files:",
         ]

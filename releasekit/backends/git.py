@@ -156,6 +156,19 @@ class Git:
         args.append(f"{since}..HEAD" if since else "HEAD")
         return [s for s in self.out(*args).splitlines() if s.strip()]
 
+    def commits(self, since: str | None, *paths: str) -> list[tuple[str, str]]:
+        """(sha, whole message) of each commit from `since` (exclusive) to HEAD, oldest first, merges left out (the
+        commits they merge are in the range themselves); with `paths`, only the commits that touch them."""
+        args = ["log", "--no-merges", "--reverse", "--format=%H%x00%B%x1e", f"{since}..HEAD" if since else "HEAD"]
+        if paths:
+            args += ["--", *paths]
+        found: list[tuple[str, str]] = []
+        for record in self.run(*args).stdout.split("\x1e"):
+            sha, sep, message = record.lstrip("\n").partition("\x00")
+            if sep:
+                found.append((sha, message.strip("\n")))
+        return found
+
     def head_subject(self, ref: str = "HEAD") -> str:
         return self.out("log", "-1", "--format=%s", ref)
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from releasekit.backends.github import GitHub
     from releasekit.config.loader import Located
     from releasekit.config.model import Config
+    from releasekit.conventional import Commit, Decision
     from releasekit.journal import Journal
     from releasekit.plan import ReleasePlan
     from releasekit.steps.preflight import Verdict
@@ -31,7 +32,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "version",
         nargs="?",
-        help="the version (1.4.0, v1.4.0, 1.4.0-rc.1) or a bump word: major, minor, patch, prerelease",
+        help="the version (1.4.0, v1.4.0, 1.4.0-rc.1), a bump word (major, minor, patch, prerelease), or auto: "
+        "the bump the conventional commits since the latest release call for",
     )
     parser.add_argument("--pre", metavar="LABEL", help="with a bump word: make a prerelease, e.g. --pre rc")
     parser.add_argument("--dry-run", action="store_true", help="run the checks and print the plan; change nothing")
@@ -133,11 +135,16 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
             )
             raise JournalError(msg)
         if not args.version:
-            raise UsageError("give the version to release, e.g. `releasekit release 1.4.0` (or `minor`, `patch`)")
+            raise UsageError(
+                "give the version to release, e.g. `releasekit release 1.4.0` (or `minor`, `patch`, `auto`)"
+            )
         try:
             plan, verdicts = _plan_and_check(args, session)
         except KeyboardInterrupt:
             raise Interrupted("stopped during the preflight checks: nothing was changed") from None
+        except _NothingToRelease as nothing:
+            print(f"releasekit release auto: {nothing}")
+            return 0
         failed = [v for v in verdicts if not v.ok and not v.skipped]
         if args.dry_run:
             print()
@@ -212,6 +219,7 @@ def _begin(plan: ReleasePlan, git_dir: Path) -> Journal:
 
 
 def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[ReleasePlan, list[Verdict]]:
+    from releasekit import conventional
     from releasekit import plan as planning
     from releasekit.nextdev import plan_next_dev
     from releasekit.steps import preflight
@@ -238,15 +246,22 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     held = held or development
     counted = latest[1] if latest else (held[1] if held else None)
     day = datetime.datetime.now(datetime.timezone.utc).date()
-    version = resolve_target(
-        args.version, counted, args.pre, tag_format=fmt, scheme=scheme, today=day, tagged=latest is not None
-    )
-    tag = tag_for(version, fmt)
     previous = latest[0] if latest else None
     # Never the whole history for a section: with no tag the plan only counts the commits, and a tag that is only
     # on origin (not fetched) gives no range here.
     fetched = previous is not None and git.tag_commit(previous) is not None
-    subjects = git.subjects(previous if fetched else None) if fetched or previous is None else []
+    commits = [conventional.Commit(sha, message) for sha, message in git.commits(previous)] if fetched else []
+    word, decided = args.version, None
+    if args.version.strip().lower() == "auto":
+        word, decided = _auto(config, latest, fetched, commits)
+    version = resolve_target(
+        word, counted, args.pre, tag_format=fmt, scheme=scheme, today=day, tagged=latest is not None
+    )
+    tag = tag_for(version, fmt)
+    if fetched:  # whole messages: a BREAKING CHANGE footer is in the body; a feature and its revert are not listed
+        subjects = [c.message for c in conventional.without_reverted(commits)]
+    else:
+        subjects = git.subjects(None) if previous is None else []
     today = day.isoformat()
     changes = list(plan_bumps(root, config.versioning.files, version))
     log_change, log_source, log_removed = planning.changelog_change(
@@ -274,8 +289,11 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
         current=_current_note(fmt, latest, held, tags, development_tag=development is not None),
         next_dev=next_dev,
         next_dev_note=next_dev_note,
+        decided=tuple(decided.lines()) if decided else (),
     )
     print(f"releasekit release {version} ({plan.repository}; latest release {previous or 'none'})")
+    if decided:
+        print(f"  {decided.summary}")
     print("preflight")
     ctx = preflight.Context(
         located=located,
@@ -295,6 +313,57 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     verdicts = preflight.run_checks(ctx, _verdict)
     session.build_seconds = ctx.build_seconds
     return plan, verdicts
+
+
+class _NothingToRelease(Exception):
+    """`release auto` found no releasable commit since the latest release: the note says what it saw; exit 0."""
+
+
+@dataclass(frozen=True)
+class _Auto:
+    """What `release auto` decided, for the plan and the first lines of the output."""
+
+    summary: str
+    decision: Decision
+
+    def lines(self) -> list[str]:
+        return [self.summary, *(f"  {line}" for line in self.decision.lines())]
+
+
+def _auto(
+    config: Config, latest: tuple[str, semver.Version] | None, fetched: bool, commits: list[Commit]
+) -> tuple[str, _Auto]:
+    """The bump word `auto` stands for, from the conventional commits since the latest release tag (see
+    releasekit/conventional.py); raises _NothingToRelease when none of them releases anything."""
+    from releasekit.conventional import breaking_word, decide
+
+    fmt = config.project.tag_format
+    if latest is None:
+        msg = (
+            f"`release auto` bumps from the latest release tag, and no tag is spelled {fmt} yet; give the first "
+            f"version, e.g. `releasekit release 0.1.0` ({docs('commands/release.md', 'release-auto')})"
+        )
+        raise UsageError(msg)
+    tag, current = latest
+    if not fetched:
+        raise ReleasekitError(f"{tag} is on origin but not here, so its commits cannot be read; `git fetch --tags`")
+    decision = decide(commits)
+    if decision.bump is None:
+        msg = (
+            f"nothing to release since {tag}: {decision.seen()} (a feat, fix or perf commit, or a breaking change, "
+            "makes a release); nothing was changed"
+        )
+        raise _NothingToRelease(msg)
+    calver = config.versioning.scheme == "calver"
+    word = breaking_word(decision.bump, current.major, before_1=config.release.breaking_before_1, calver=calver)
+    why = ""
+    if word != decision.bump:
+        why = f" (a breaking change before 1.0.0: release.breaking-before-1 is {config.release.breaking_before_1})"
+        if calver:
+            why = " (a breaking change: calver has no major)"
+    noun = "commit" if len(commits) == 1 else "commits"
+    summary = f"auto: {word}{why}, from {len(commits)} {noun} since {tag}"
+    return word, _Auto(summary, decision)
 
 
 def _held(located: Located) -> tuple[str, semver.Version] | None:

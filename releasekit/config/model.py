@@ -533,6 +533,14 @@ class ReleaseSettings:
             check="message_format",
         ),
     )
+    breaking_before_1: Literal["minor", "major"] = field(
+        default="minor",
+        metadata=meta(
+            "What a breaking change (`feat!:`, a `BREAKING CHANGE:` footer) bumps in `releasekit release auto` while "
+            "the version is below 1.0.0: `minor` (0.3.2 -> 0.4.0; 0.x promises no stability) or `major` "
+            "(0.3.2 -> 1.0.0). From 1.0.0 on it always bumps major."
+        ),
+    )
 
     @property
     def next_dev_bump(self) -> Literal["major", "minor", "patch"] | None:
