@@ -1,9 +1,10 @@
 """`nox -s corpus`: releasekit on real repositories, each the whole story a new user would try.
 
 For every entry of ../shared/corpus (real projects' release files and history shape, made into a git repository
-by its materialize.py): `releasekit init`, `releasekit workflows`, `releasekit release patch --dry-run`, then a
-rehearsal of that release against a local GitHub (the sandbox, also the git `origin`) and a local package index,
-followed to the GitHub release. Every command runs as a user runs it (a child process, its output kept in the work
+by its materialize.py): `releasekit init`, `releasekit workflows`, `releasekit release patch --dry-run` (in a
+monorepo, `release PACKAGE patch` of the package its latest tag names), then a rehearsal of that release
+against a local GitHub (the sandbox, also the git `origin`) and a local package index, followed to the GitHub
+release. Every command runs as a user runs it (a child process, its output kept in the work
 directory). A table at the end says, per entry, what `init` found, the plan (version, tag, files, changelog), the
 time `init` and the dry run took, and how the rehearsal ended.
 
@@ -195,6 +196,7 @@ def rehearse(entry: Path, work: Path, materialize: Path) -> Outcome:
             outcome.failed = _last_error(output)
             return outcome
         outcome.init = _what_init_wrote(repo)
+        package = _package_to_release(repo, meta.get("latest_tag"))  # a monorepo releases one of its packages
         code, output, _ = run(releasekit("workflows"), repo, env, log)
         if code != 0:
             outcome.failed = f"workflows: {_last_error(output)}"
@@ -211,13 +213,13 @@ def rehearse(entry: Path, work: Path, materialize: Path) -> Outcome:
             what="CI on the commit to release",
         )
 
-        dry_run = releasekit("release", "patch", "--dry-run")
+        dry_run = releasekit("release", *package, "patch", "--dry-run")
         code, output, outcome.dry_ms = run(dry_run, repo, env, log)
         read_plan(output, outcome)
         if code != 0:
             outcome.failed = f"dry run: {_last_error(output)}"
             return outcome
-        code, output, _ = run(releasekit("release", "patch", "--poll", "0.2"), repo, env, log)
+        code, output, _ = run(releasekit("release", *package, "patch", "--poll", "0.2"), repo, env, log)
         released = re.search(r"^Released (\S+): (\S+)", output, re.MULTILINE)
         outcome.rehearsal = f"published {released.group(1)}" if released else f"exit {code}"
         if code != 0:
@@ -226,11 +228,27 @@ def rehearse(entry: Path, work: Path, materialize: Path) -> Outcome:
 
 
 def _what_init_wrote(repo: Path) -> str:
-    """The tag format and changelog of the releasekit.yaml `init` wrote."""
+    """The tag format and changelog of the releasekit.yaml `init` wrote; in a monorepo, how many packages it
+    declared, with the first few and their tag formats."""
     from releasekit.config.loader import load
 
     config = load(repo / "releasekit.yaml").config
+    if config.packages:
+        named = ", ".join(f"{name}: {config.packages[name].tag_format}" for name in config.package_names()[:3])
+        return f"{len(config.packages)} packages ({named}, ...)"
     return f"tags {config.project.tag_format}; changelog {config.versioning.changelog or 'none'}"
+
+
+def _package_to_release(repo: Path, latest_tag: str | None) -> list[str]:
+    """In a monorepo, the package to rehearse a release of (as `[NAME]`): the one the latest tag names, else the
+    first; nothing for a single-package config."""
+    from releasekit.config.loader import load
+    from releasekit.version import version_from_tag
+
+    config = load(repo / "releasekit.yaml").config
+    names = config.package_names()
+    tagged = [n for n in names if latest_tag and version_from_tag(latest_tag, config.packages[n].tag_format, "semver")]
+    return (tagged or names)[:1]
 
 
 def _last_error(output: str) -> str:

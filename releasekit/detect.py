@@ -37,6 +37,7 @@ __all__ = [
     "VersionFormat",
     "VersionKind",
     "detect",
+    "find_changelog",
     "parse_github_remote",
 ]
 
@@ -128,6 +129,8 @@ class Detection:
     monorepo: Monorepo | None = None
     """Set when the repository holds several independently versioned packages (``releasekit.monorepo``); then
     ``version_files`` holds only the files outside those packages."""
+    package_files: tuple[DetectedVersionFile, ...] = ()
+    """In a monorepo, the version files found inside its packages' folders, sorted by (path, locator)."""
 
 
 # --------------------------------------------------------------------------- remotes
@@ -507,6 +510,11 @@ def _read_text(path: Path, rel: str, out: _Findings) -> str | None:
 # --------------------------------------------------------------------------- changelog
 
 
+def find_changelog(root: Path) -> tuple[str | None, list[str]]:
+    """The changelog of the project at ``root`` (a path relative to it, or None) and notes about the choice."""
+    return _find_changelog(root)
+
+
 def _find_changelog(root: Path) -> tuple[str | None, list[str]]:
     """Towncrier's file when the project configures towncrier; else a file named like a changelog
     (CHANGELOG_NAMES) at the root, then in docs/ or doc/, one that lists versions before a stub that only points
@@ -577,6 +585,7 @@ def detect(root: Path) -> Detection:
     tags = _recent_tags(root)
     workspace = monorepo.find(root, tags)
     version_files = _version_files(found)  # before the notes are gathered: it notes what it leaves out
+    package_files = tuple(vf for vf in version_files if workspace is not None and workspace.owns(vf.path))
     version_files = _agreeing(version_files, tags, workspace, found)
     changelog, changelog_notes = _find_changelog(root)
     from releasekit import workflowfiles
@@ -594,6 +603,7 @@ def detect(root: Path) -> Detection:
         python_projects=tuple(sorted(found.python_projects)),
         tags=tags,
         monorepo=workspace,
+        package_files=package_files,
     )
 
 
@@ -622,8 +632,8 @@ def _agreeing(
             out.notes.append(
                 (
                     "",
-                    f"{len(inside)} version files of the {len(workspace.packages)} workspace packages left out: "
-                    "releasekit releases one version per repository (monorepo releases: issue #15)",
+                    f"{len(inside)} version files of the {len(workspace.packages)} workspace packages left out of "
+                    "the repository's own versioning: they hold the packages' own versions",
                 )
             )
         files = tuple(vf for vf in files if not workspace.owns(vf.path))

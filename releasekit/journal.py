@@ -46,6 +46,9 @@ class Journal:
     # from another clone's release of the same version, which has the same parent and message.
     commit: str | None = None
     dev_commit: str | None = None
+    # The package of a monorepo this release is of (`releasekit release NAME VERSION`), or None: the repository.
+    # Journals from before packages lack it and load as the repository's release.
+    package: str | None = None
     format: int = FORMAT
 
     @staticmethod

@@ -1,5 +1,5 @@
-"""Scaffold releasekit.yaml (with the version files and GitHub repository found here), releasekit.lock and a
-noxfile.py for an existing repository. Existing files are never overwritten."""
+"""Scaffold releasekit.yaml (with the version files and GitHub repository found here, and a monorepo's packages),
+releasekit.lock and a noxfile.py for an existing repository. Existing files are never overwritten."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from releasekit.detect import Detection
-    from releasekit.monorepo import Monorepo
+    from releasekit.monorepo import Monorepo, PackagePlan
     from releasekit.tagguess import TagGuess
     from releasekit.workflowfiles import ExistingWorkflowFile
 
@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--single",
         action="store_true",
-        help="in a monorepo, write the config for the repository itself (its own files and tags) anyway",
+        help="in a monorepo, write the config for the repository itself (its own files and tags), not `packages:`",
     )
 
 
@@ -66,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.lock_only:
         detection = _detect(root, single=args.single)
         name = args.name or _project_name(root.name)
-        planned[root / args.config] = scaffold(detection, name)
+        detection, packages = _packages(root, detection, single=args.single)
+        planned[root / args.config] = scaffold(detection, name, packages)
         notes += list(detection.notes)
         if detection.repository is None:
             notes.append("no GitHub origin remote: set project.repository in releasekit.yaml")
@@ -95,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     for change in changes:
         print(f"created   {change.path}")
     if not args.lock_only:
+        _print_packages(packages, args.config)
         _print_existing(detection.workflows)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
@@ -104,22 +106,66 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _detect(root: Path, *, single: bool) -> Detection:
-    """What `detect` finds; a monorepo is refused (nothing written) unless `single`."""
+    """What `detect` finds; a monorepo whose packages were not found (tag families only) is refused (nothing
+    written) unless `single`."""
     from releasekit.detect import detect
 
     detection = detect(root)
-    if detection.monorepo is not None and not single:
+    if detection.monorepo is not None and not detection.monorepo.packages and not single:
         raise UsageError(_monorepo_refusal(detection.monorepo))
     return detection
 
 
 def _monorepo_refusal(monorepo: Monorepo) -> str:
     return (
-        f"this repository is a monorepo: {monorepo.summary()}.\n"
-        "releasekit releases one version per repository today; releasing each package on its own is issue #15.\n"
-        "Nothing was written. `releasekit init --single` writes the config for the repository itself anyway: "
-        "its own version files (none inside the packages) and its own tags (v<version>, not <package>-v<version>)."
+        f"this repository is a monorepo: {monorepo.summary()}, but releasekit found no package folders to match "
+        "them (npm, pnpm, yarn, Cargo or uv workspaces, or folders that each hold a pyproject.toml with its own "
+        "version).\n"
+        f"Nothing was written. Declare the packages by hand (`packages:`, {docs('config.md')}), or run "
+        "`releasekit init --single` to write the config for the repository itself: its own version files and its "
+        "own tags (v<version>, not <package>-v<version>)."
     )
+
+
+def _packages(root: Path, detection: Detection, *, single: bool) -> tuple[Detection, list[PackagePlan]]:
+    """The `packages:` entries for a monorepo (none otherwise, or with `single`), and the detection with the
+    top-level versioning that goes with them."""
+    from releasekit.monorepo import plan
+
+    if detection.monorepo is None or single:
+        return detection, []
+    packages = plan(root, detection.monorepo, detection.package_files)
+    return (_root_versioning(detection, packages) if packages else detection), packages
+
+
+def _root_versioning(detection: Detection, packages: Sequence[PackagePlan]) -> Detection:
+    """In a monorepo with `packages:`, the top-level versioning is the repository's own: its root manifests, and
+    files elsewhere (outside the packages) only at a version a root manifest holds; others are left out, noted
+    (a template's or a private example app's manifest is nobody's release). The Python packages are noted: no
+    generated workflow publishes them yet."""
+    import dataclasses
+
+    root = {vf.version for vf in detection.version_files if "/" not in vf.path}
+    kept = tuple(vf for vf in detection.version_files if "/" not in vf.path or vf.version in root)
+    notes = tuple(
+        f"{vf.path}: holds {vf.version}, outside the packages and not at the version of a manifest at the root: "
+        "left out of the top-level versioning; add it to versioning.files if it moves with the repository"
+        for vf in detection.version_files
+        if vf not in kept
+    )
+    python = [p.name for p in packages if p.package.manifest == "pyproject.toml"]
+    if python:
+        notes += (
+            f"the Python packages ({', '.join(python)}) declare publish.python: `releasekit publish TAG` uploads the "
+            "one a tag names; the generated release workflow publishes only the top-level publish.python",
+        )
+    return dataclasses.replace(detection, version_files=kept, notes=(*detection.notes, *notes))
+
+
+def _print_packages(packages: Sequence[PackagePlan], config: str, most: int = 6) -> None:
+    if packages:
+        names = ", ".join(p.name for p in packages[:most]) + (", ..." if len(packages) > most else "")
+        print(f"{'found':9} {len(packages)} packages: {names} (`packages:` in {config})")
 
 
 def _print_existing(existing: Sequence[ExistingWorkflowFile]) -> None:
@@ -160,8 +206,9 @@ def _versioning_lines(detection: Detection) -> list[str]:
     return lines
 
 
-def scaffold(detection: Detection, name: str) -> str:
-    """The text of a starting releasekit.yaml for what `detect` found. Pure."""
+def scaffold(detection: Detection, name: str, packages: Sequence[PackagePlan] = ()) -> str:
+    """The text of a starting releasekit.yaml for what `detect` found, with `packages` (a monorepo's) declared.
+    Pure."""
     from releasekit.render.yamltext import q
 
     repo = detection.repository or f"your-org/{name}"
@@ -169,7 +216,7 @@ def scaffold(detection: Detection, name: str) -> str:
     lines = [
         f"# releasekit.yaml: how this project is tested and released. Reference: {docs('config.md')}",
         "# Generate the workflows with `releasekit workflows` (or `nox -s workflows`).",
-        *_monorepo_lines(detection.monorepo),
+        *([] if packages else _monorepo_lines(detection.monorepo)),
         "",
         "project:",
         f"  name: {q(name)}",
@@ -180,9 +227,12 @@ def scaffold(detection: Detection, name: str) -> str:
         "versioning:",
         f"  scheme: {guess.scheme}  # {_SCHEME_NOTES[guess.scheme]}",
         *_versioning_lines(detection),
+        *_packages_lines(detection.monorepo, packages),
     ]
     pyprojects = [vf.path for vf in detection.version_files if vf.path.endswith("pyproject.toml")]
     pyprojects = pyprojects or list(detection.python_projects)  # a dynamic version is in another file, or the tag
+    if packages and detection.monorepo is not None:  # the packages' own are theirs
+        pyprojects = [path for path in pyprojects if not detection.monorepo.owns(path)]
     package_dir = pyprojects[0].rsplit("/", 1)[0] if pyprojects and "/" in pyprojects[0] else "."
     lines += [
         "",
@@ -209,6 +259,53 @@ def scaffold(detection: Detection, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _packages_lines(monorepo: Monorepo | None, packages: Sequence[PackagePlan]) -> list[str]:
+    """The `packages:` section: each package's folder, tag format, version files, changelog and (for a Python
+    package) what its release publishes."""
+    import datetime
+    import textwrap
+
+    from releasekit.render.yamltext import q
+    from releasekit.tagguess import guess_scheme
+    from releasekit.version import written
+
+    if monorepo is None or not packages:
+        return []
+    year = datetime.datetime.now(datetime.timezone.utc).year
+    text = (
+        f"A monorepo: {monorepo.summary()}. Each package is released on its own: "
+        "`releasekit release PACKAGE VERSION`; the top-level versioning is the repository's own."
+    )
+    lines = ["", *textwrap.wrap(text, width=116, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)]
+    lines.append("packages:")
+    for p in packages:
+        found = (
+            f"latest {p.latest_tag}" if p.latest_tag else f"no tag yet, {p.package.manifest} holds {p.package.version}"
+        )
+        lines += [
+            f"  {q(p.name)}:",
+            f"    path: {q(p.package.path)}",
+            f"    tag-format: {q(p.tag_format)}  # {found}",
+            "    versioning:",
+        ]
+        held = written(p.package.version)
+        scheme = guess_scheme([held], year=year) if held is not None else "semver"
+        if scheme != "semver":
+            lines.append(f"      scheme: {scheme}  # {_SCHEME_NOTES[scheme]}")
+        if p.changelog is not None:
+            lines.append(f"      changelog: {q(p.changelog)}")
+        elif p.changelog_of is not None:
+            lines.append(f"      changelog: null  # the folder's changelog follows {p.changelog_of}")
+        else:
+            lines.append("      changelog: null")
+        lines.append("      files:")
+        for vf in p.files:
+            lines += [f"        - path: {q(vf.path)}", f"          {vf.kind}: {q(vf.locator)}"]
+        if p.package.manifest == "pyproject.toml":
+            lines += ["    publish:", "      python:", f"        path: {q(p.package.path)}"]
+    return lines
+
+
 def _monorepo_lines(monorepo: Monorepo | None) -> list[str]:
     """The scaffold's header in a monorepo (`init --single`): what was found, and that this config is the root's."""
     import textwrap
@@ -217,7 +314,7 @@ def _monorepo_lines(monorepo: Monorepo | None) -> list[str]:
         return []
     text = (
         f"A monorepo: {monorepo.summary()}. Written with --single: one version for the repository itself, from its "
-        "own files and tags; the packages are not released by releasekit yet (monorepo releases: issue #15)."
+        "own files and tags; without --single, init declares the packages (`packages:`), each released on its own."
     )
     return textwrap.wrap(text, width=116, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
 

@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
     located = load(Path(args.directory) / args.config)
     config, root = located.config, located.root
+    if config.packages:  # a monorepo: the tag names the package, whose view is published
+        config = _package_view(config, args.tag)
     version = version_from_tag(args.tag, config.project.tag_format, config.versioning.scheme)
     if version is None:
         msg = (
@@ -108,6 +110,28 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"Published {args.tag}: {uploaded} uploaded, {skipped} already there. {outcome.release.html_url}")
     return 0
+
+
+def _package_view(config: Config, tag: str) -> Config:
+    """The view (`Config.for_package`) of the one package whose tag format spells `tag`; a usage error listing the
+    packages' tag formats when none does, or when several do."""
+    from releasekit.version import version_from_tag
+
+    names = []
+    for name in config.package_names():
+        view = config.for_package(name)
+        if version_from_tag(tag, view.project.tag_format, view.versioning.scheme) is not None:
+            names.append(name)
+    if len(names) == 1:
+        say("package", f"{names[0]} (its tags are {config.packages[names[0]].tag_format_for(names[0])})")
+        return config.for_package(names[0])
+    formats = [f"{name}: {config.packages[name].tag_format_for(name)}" for name in config.package_names()]
+    shown = "; ".join(formats[:12]) + (f"; and {len(formats) - 12} more" if len(formats) > 12 else "")
+    if names:
+        msg = f"{tag!r} is spelled by the tag formats of several packages ({', '.join(names)}); give each its own"
+    else:
+        msg = f"{tag!r} is no package's release tag; the packages' tag formats are {shown}"
+    raise UsageError(msg)
 
 
 def _index_only(args: argparse.Namespace, config: Config, root: Path, version: semver.Version) -> int:

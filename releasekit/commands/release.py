@@ -32,9 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "version",
         nargs="?",
+        metavar="[PACKAGE] VERSION",
         help="the version (1.4.0, v1.4.0, 1.4.0-rc.1), a bump word (major, minor, patch, prerelease), or auto: "
-        "the bump the conventional commits since the latest release call for",
+        "the bump the conventional commits since the latest release call for. In a repository that declares "
+        "`packages:`, the package's name first: `releasekit release NAME VERSION`",
     )
+    parser.add_argument("package_version", nargs="?", help=argparse.SUPPRESS)  # VERSION after a PACKAGE
     parser.add_argument("--pre", metavar="LABEL", help="with a bump word: make a prerelease, e.g. --pre rc")
     parser.add_argument("--dry-run", action="store_true", help="run the checks and print the plan; change nothing")
     parser.add_argument(
@@ -77,6 +80,23 @@ class _Session:
     gh: GitHub | None = None
     build_seconds: float = 0.0
     waited: float = 0.0
+    package: str | None = None  # the package released (`located` is then its view), or None: the repository
+    whole: Located | None = None  # with a package: the repository's whole config, which the workflows come from
+
+    def view(self, name: str) -> None:
+        """Release one package from here on: `located` becomes its view (`Config.for_package`), which the whole
+        release pipeline runs on unchanged."""
+        import dataclasses
+
+        whole = self.whole or self.located
+        self.whole, self.package = whole, name
+        self.located = dataclasses.replace(whole, config=whole.config.for_package(name))
+
+    def package_path(self) -> str | None:
+        """The released package's folder: only the commits that touch it count for it."""
+        if self.package is None or self.whole is None:
+            return None
+        return self.whole.config.packages[self.package].path
 
     def github(self) -> GitHub:
         if self.gh is None:
@@ -134,6 +154,7 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
                 "finish it with `releasekit release --resume`, or give it up with `releasekit release --abort`"
             )
             raise JournalError(msg)
+        _choose_package(args, session)
         if not args.version:
             raise UsageError(
                 "give the version to release, e.g. `releasekit release 1.4.0` (or `minor`, `patch`, `auto`)"
@@ -143,7 +164,8 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
         except KeyboardInterrupt:
             raise Interrupted("stopped during the preflight checks: nothing was changed") from None
         except _NothingToRelease as nothing:
-            print(f"releasekit release auto: {nothing}")
+            named = f"{session.package} " if session.package else ""
+            print(f"releasekit release {named}auto: {nothing}")
             return 0
         failed = [v for v in verdicts if not v.ok and not v.skipped]
         if args.dry_run:
@@ -161,7 +183,7 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
             checks = "check" if len(failed) == 1 else "checks"
             raise PreflightError(f"{len(failed)} preflight {checks} failed ({names}); nothing was changed")
         try:
-            journal = _begin(plan, git_dir)
+            journal = _begin(plan, git_dir, session.package)
         except KeyboardInterrupt:
             Journal.remove(git_dir)  # if it was written: nothing else was
             raise Interrupted(
@@ -190,12 +212,65 @@ def _go_on(args: argparse.Namespace, session: _Session, journal: Journal | None)
             again = _command(args, "--abort")
             raise Interrupted(f"stopped while undoing the release of {journal.version}; `{again}` finishes") from None
         return 0
+    if journal.package is not None:  # the rest of the release runs on the package's view, as it began
+        if journal.package not in session.located.config.packages:
+            msg = (
+                f"the release of {journal.tag} is of the package {journal.package!r}, which {session.located.file} "
+                "no longer declares under `packages:`; declare it again to resume, or `releasekit release --abort`"
+            )
+            raise JournalError(msg)
+        session.view(journal.package)
     print(f"releasekit release: resuming {journal.tag} (started {journal.started})")
     return _carry_out(args, session, journal)
 
 
-def _begin(plan: ReleasePlan, git_dir: Path) -> Journal:
-    """The journal of the release about to begin, saved: the plan with every file's text (see journal.py)."""
+# How many package names a message lists (a monorepo can have dozens).
+_NAMES_SHOWN = 12
+
+
+def _choose_package(args: argparse.Namespace, session: _Session) -> None:
+    """`releasekit release PACKAGE VERSION` in a repository that declares `packages:`: the release runs on that
+    package's view, and `args.version` is the VERSION. Naming no package there, an undeclared one, or a package
+    where none is declared is a usage error that says what to type."""
+    from releasekit.config.loader import closest
+
+    config, file = session.located.config, session.located.file
+    names = config.package_names()
+    if not names:
+        if args.package_version is not None:
+            msg = (
+                f"`releasekit release {args.version} {args.package_version}` names a package, but {file} declares "
+                f"no `packages:`; release the repository with `releasekit release {args.package_version}`"
+            )
+            raise UsageError(msg)
+        return
+    more = len(names) - _NAMES_SHOWN
+    shown = ", ".join(names[:_NAMES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    if args.version is None or args.package_version is None:
+        if args.version in config.packages:
+            msg = (
+                f"give the version of {args.version}, e.g. `releasekit release {args.version} 1.4.0` (or `minor`, "
+                "`patch`, `auto`)"
+            )
+        else:
+            example = args.version or "1.4.0"
+            msg = (
+                f"{file} declares packages ({shown}): name the one to release, e.g. "
+                f"`releasekit release {names[0]} {example}`"
+            )
+        raise UsageError(msg)
+    name = args.version
+    if name not in config.packages:
+        match = closest(name, names)
+        hint = f"; did you mean {match!r}?" if match else ""
+        raise UsageError(f"{file} declares no package {name!r}{hint} (packages: {shown})")
+    session.view(name)
+    args.version = args.package_version
+
+
+def _begin(plan: ReleasePlan, git_dir: Path, package: str | None = None) -> Journal:
+    """The journal of the release about to begin, saved: the plan with every file's text (see journal.py), and the
+    package it releases (`--resume` goes on with that package's view)."""
     from releasekit.journal import Journal, now
     from releasekit.steps.apply import failpoint
 
@@ -209,6 +284,7 @@ def _begin(plan: ReleasePlan, git_dir: Path) -> Journal:
         files={c.path: c.after for c in plan.changes},
         removed=list(plan.removed),
         started=now(),
+        package=package,
     )
     if plan.next_dev is not None:
         journal.next_dev = str(plan.next_dev.version)
@@ -219,7 +295,6 @@ def _begin(plan: ReleasePlan, git_dir: Path) -> Journal:
 
 
 def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[ReleasePlan, list[Verdict]]:
-    from releasekit import conventional
     from releasekit import plan as planning
     from releasekit.nextdev import plan_next_dev
     from releasekit.steps import preflight
@@ -230,8 +305,9 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     config, root = located.config, located.root
     index_url = os.environ.get("RELEASEKIT_INDEX_URL")
     if not config.versioning.files and config.versioning.source == "files":
+        where = f"packages.{session.package}.versioning" if session.package else "versioning"
         raise UsageError(
-            f"{located.file}: versioning.files is empty; declare the files that carry the version, or "
+            f"{located.file}: {where}.files is empty; declare the files that carry the version, or "
             "`versioning.source: tag` when the build backend takes it from the git tag "
             f"({docs('config.md', 'versioning')})"
         )
@@ -250,18 +326,16 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     # Never the whole history for a section: with no tag the plan only counts the commits, and a tag that is only
     # on origin (not fetched) gives no range here.
     fetched = previous is not None and git.tag_commit(previous) is not None
-    commits = [conventional.Commit(sha, message) for sha, message in git.commits(previous)] if fetched else []
+    path = session.package_path()  # a package: only the commits that touch its folder are its own
+    commits = _commits(git, previous, path) if fetched else []
     word, decided = args.version, None
     if args.version.strip().lower() == "auto":
-        word, decided = _auto(config, latest, fetched, commits)
+        word, decided = _auto(config, latest, fetched, commits, path)
     version = resolve_target(
         word, counted, args.pre, tag_format=fmt, scheme=scheme, today=day, tagged=latest is not None
     )
     tag = tag_for(version, fmt)
-    if fetched:  # whole messages: a BREAKING CHANGE footer is in the body; a feature and its revert are not listed
-        subjects = [c.message for c in conventional.without_reverted(commits)]
-    else:
-        subjects = git.subjects(None) if previous is None else []
+    subjects = _subjects(git, commits, previous, fetched=fetched, path=path)
     today = day.isoformat()
     changes = list(plan_bumps(root, config.versioning.files, version))
     log_change, log_source, log_removed = planning.changelog_change(
@@ -291,7 +365,8 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
         next_dev_note=next_dev_note,
         decided=tuple(decided.lines()) if decided else (),
     )
-    print(f"releasekit release {version} ({plan.repository}; latest release {previous or 'none'})")
+    named = f"{session.package} " if session.package else ""
+    print(f"releasekit release {named}{version} ({plan.repository}; latest release {previous or 'none'})")
     if decided:
         print(f"  {decided.summary}")
     print("preflight")
@@ -309,10 +384,37 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
             index_url=index_url,
         ),
         remote_tags=remote_tags,
+        repository=session.whole,
     )
     verdicts = preflight.run_checks(ctx, _verdict)
     session.build_seconds = ctx.build_seconds
     return plan, verdicts
+
+
+def _commits(git: Git, since: str | None, path: str | None) -> list[Commit]:
+    """The commits since the tag, oldest first. With a package's `path`, each says whether it touches the folder
+    (`files` is `(path,)` or empty), so the decision counts its own and tallies the others aside."""
+    from releasekit.conventional import Commit
+
+    every = git.commits(since)
+    if path is None:
+        return [Commit(sha, message) for sha, message in every]
+    inside = {sha for sha, _ in git.commits(since, path)}
+    return [Commit(sha, message, (path,) if sha in inside else ()) for sha, message in every]
+
+
+def _subjects(git: Git, commits: list[Commit], previous: str | None, *, fetched: bool, path: str | None) -> list[str]:
+    """What the changelog section is written from: the messages since the tag, or with no tag the subjects of the
+    whole history (the plan only counts them); a package's only those that touch its folder."""
+    from releasekit.conventional import without_reverted
+
+    if fetched:  # whole messages: a BREAKING CHANGE footer is in the body; a feature and its revert are not listed
+        return [c.message for c in without_reverted([c for c in commits if c.files != ()])]
+    if previous is not None:
+        return []
+    if path is not None:
+        return [message.partition("\n")[0] for _, message in git.commits(None, path)]
+    return git.subjects(None)
 
 
 class _NothingToRelease(Exception):
@@ -331,7 +433,11 @@ class _Auto:
 
 
 def _auto(
-    config: Config, latest: tuple[str, semver.Version] | None, fetched: bool, commits: list[Commit]
+    config: Config,
+    latest: tuple[str, semver.Version] | None,
+    fetched: bool,
+    commits: list[Commit],
+    path: str | None = None,
 ) -> tuple[str, _Auto]:
     """The bump word `auto` stands for, from the conventional commits since the latest release tag (see
     releasekit/conventional.py); raises _NothingToRelease when none of them releases anything."""
@@ -347,7 +453,7 @@ def _auto(
     tag, current = latest
     if not fetched:
         raise ReleasekitError(f"{tag} is on origin but not here, so its commits cannot be read; `git fetch --tags`")
-    decision = decide(commits)
+    decision = decide(commits, path=path)
     if decision.bump is None:
         msg = (
             f"nothing to release since {tag}: {decision.seen()} (a feat, fix or perf commit, or a breaking change, "
@@ -361,8 +467,10 @@ def _auto(
         why = f" (a breaking change before 1.0.0: release.breaking-before-1 is {config.release.breaking_before_1})"
         if calver:
             why = " (a breaking change: calver has no major)"
-    noun = "commit" if len(commits) == 1 else "commits"
-    summary = f"auto: {word}{why}, from {len(commits)} {noun} since {tag}"
+    counted = len(decision.commits)
+    noun = "commit" if counted == 1 else "commits"
+    under = f" under {path}" if path is not None else ""
+    summary = f"auto: {word}{why}, from {counted} {noun}{under} since {tag}"
     return word, _Auto(summary, decision)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from releasekit.config import model
 from releasekit.config.cron import cron_error, runs_more_often_than_every_5_minutes
 from releasekit.config.globs import filter_pattern_error, glob_error
-from releasekit.config.loader import closest
+from releasekit.config.loader import closest, dotted
 from releasekit.config.model import HOSTED_RUNNERS
 from releasekit.config.secrets import NEVER_A_SECRET, secret_reason
 from releasekit.errors import Problem, excerpt
@@ -65,6 +65,18 @@ def tag_format(value: str) -> str | None:
         return f"tag format {excerpt(value)}: the only placeholder is {{version}}"
     tag = value.replace("{version}", "1.0.0-rc.1")
     if _BAD_REF.search(tag) or tag.startswith(("/", "-", ".")) or tag.endswith((".", "/", ".lock")):
+        return f"tag format {excerpt(value)} makes tags git refuses (see `git check-ref-format`)"
+    return None
+
+
+def package_tag_format(value: str) -> str | None:
+    """A package's tag format: as `tag_format`, with `{name}` (the package's key) allowed besides `{version}`."""
+    if "{name}" not in value or value.count("{version}") != 1:
+        return tag_format(value)
+    rest = value.replace("{version}", "").replace("{name}", "")
+    if "{" in rest or "}" in rest:
+        return f"tag format {excerpt(value)}: the only placeholders are {{name}} and {{version}}"
+    if tag_format(value.replace("{name}", "name")) is not None:
         return f"tag format {excerpt(value)} makes tags git refuses (see `git check-ref-format`)"
     return None
 
@@ -131,34 +143,41 @@ def semantic_problems(located: Located) -> list[Problem]:
         out.append(located.problem(path, message))
 
     checks = (_versioning, _machines, _services, _env, _workflows, _existing_workflows, _publish, _full_release)
-    for check in (*checks, _next_dev):
+    for check in (*checks, _next_dev, _packages):
         check(located, at)
     return out
 
 
+def _versionings(c: model.Config) -> list[tuple[model.Versioning, PathKey]]:
+    """The top-level `versioning` and each package's, with where each is in the file."""
+    packages = ((p.versioning, ("packages", name, "versioning")) for name, p in c.packages.items())
+    return [(c.versioning, ("versioning",)), *packages]
+
+
 def _versioning(located: Located, at: _At) -> None:
-    """Each version file says where the version is, once."""
-    c = located.config
-    for i, vf in enumerate(c.versioning.files):
-        given = [k for k in ("toml", "json", "yaml", "regex") if getattr(vf, k) is not None]
-        if len(given) != 1:
-            what = "none" if not given else " and ".join(given)
-            at(
-                ("versioning", "files", i),
-                f"versioning.files[{i}] ({vf.path}): give exactly one of toml, json, "
-                f"yaml or regex to say where the version is (got {what})",
-            )
-        elif (
-            c.versioning.source == "tag"
-            and vf.path.rsplit("/", 1)[-1] == "pyproject.toml"
-            and vf.toml == "project.version"
-        ):
-            # A static project.version is what the build backend uses: the tag could never be the version.
-            at(
-                ("versioning", "files", i),
-                f"versioning.files[{i}] ({vf.path}): project.version is a static version, but versioning.source is "
-                "`tag` (the git tag is the version); remove this entry, or use `source: files` to bump it",
-            )
+    """Each version file says where the version is, once (the top-level ones and each package's)."""
+    for versioning, base in _versionings(located.config):
+        where = dotted(base)
+        for i, vf in enumerate(versioning.files):
+            given = [k for k in ("toml", "json", "yaml", "regex") if getattr(vf, k) is not None]
+            if len(given) != 1:
+                what = "none" if not given else " and ".join(given)
+                at(
+                    (*base, "files", i),
+                    f"{where}.files[{i}] ({vf.path}): give exactly one of toml, json, "
+                    f"yaml or regex to say where the version is (got {what})",
+                )
+            elif (
+                versioning.source == "tag"
+                and vf.path.rsplit("/", 1)[-1] == "pyproject.toml"
+                and vf.toml == "project.version"
+            ):
+                # A static project.version is what the build backend uses: the tag could never be the version.
+                at(
+                    (*base, "files", i),
+                    f"{where}.files[{i}] ({vf.path}): project.version is a static version, but {where}.source is "
+                    "`tag` (the git tag is the version); remove this entry, or use `source: files` to bump it",
+                )
 
 
 def _machines(located: Located, at: _At) -> None:
@@ -284,28 +303,52 @@ def _existing_workflows(located: Located, at: _At) -> None:
 
 
 def _publish(located: Located, at: _At) -> None:
-    """Publishing names a way to authenticate that fits the index."""
+    """Publishing names a way to authenticate that fits the index (the top-level `publish` and each package's)."""
     c = located.config
-    py = c.publish.python
-    if py is not None:
-        path = ("publish", "python")
+    publishes = [(c.publish, ("publish",)), *((p.publish, ("packages", n, "publish")) for n, p in c.packages.items())]
+    for publish, base in publishes:
+        py = publish.python
+        if py is None:
+            continue
+        path: PathKey = (*base, "python")
+        where = dotted(path)
         if py.trusted_publishing and py.token_secret:
             at(
                 (*path, "token-secret"),
-                "publish.python: PyPI and TestPyPI use trusted publishing from the "
-                "workflow (no token); remove token-secret",
+                f"{where}: PyPI and TestPyPI use trusted publishing from the workflow (no token); remove token-secret",
             )
         if not py.trusted_publishing and not py.token_secret:
             at(
                 (*path, "index"),
-                f"publish.python: uploading to {py.index} needs `token-secret`, the name of the "
-                "secret holding its token",
+                f"{where}: uploading to {py.index} needs `token-secret`, the name of the secret holding its token",
             )
         if py.token_secret and py.token_secret not in c.env.secrets:
             at(
                 (*path, "token-secret"),
-                f"publish.python.token-secret: {excerpt(py.token_secret)} is not declared in env.secrets",
+                f"{where}.token-secret: {excerpt(py.token_secret)} is not declared in env.secrets",
             )
+
+
+def _packages(located: Located, at: _At) -> None:
+    """Each package's tags are refs git accepts once its name is in them, and no two packages share a tag family
+    (each would count the other's tags as its own)."""
+    owner: dict[str, str] = {}
+    for name, package in located.config.packages.items():
+        fmt = package.tag_format_for(name)
+        path: PathKey = ("packages", name, "tag-format")
+        if path not in located.positions:  # the default format: point at the package's name
+            path = ("packages", name, "<key>")
+        problem = tag_format(fmt) if "{name}" in package.tag_format else None
+        if problem:
+            fix = "rename the package, or set its tag-format"
+            at(path, f"packages.{name}.tag-format: with the name in it, {problem}; {fix}")
+        elif fmt in owner:
+            at(
+                path,
+                f"packages.{name}.tag-format: {excerpt(fmt)} is also packages.{owner[fmt]}'s tag format; give each "
+                "package its own (the default `{name}-v{version}` does)",
+            )
+        owner.setdefault(fmt, name)
 
 
 def _full_release(located: Located, at: _At) -> None:
@@ -348,23 +391,25 @@ def _next_dev(located: Located, at: _At) -> None:
         return
     path: PathKey = ("release", "next-dev")
     value = "true" if c.release.next_dev is True else bump
-    if c.versioning.source == "tag":
-        at(
-            path,
-            f"release.next-dev: {value}, but versioning.source is `tag`: the tag is the version, and between "
-            "releases the backend already counts a development version from it (setuptools_scm and hatch-vcs make "
-            "X.Y.Z+1.devN); there is no file to start one in. Remove release.next-dev",
-        )
-        return
-    if bump == "major" and c.versioning.scheme == "calver":
-        at(path, "release.next-dev: a calver version has no major; use `minor` (the next release) or `patch`")
-    if c.versioning.files and not any(vf.effective_format == "pep440" for vf in c.versioning.files):
-        at(
-            path,
-            f"release.next-dev: {value}, but no file in versioning.files is written as PEP 440 (pyproject.toml, "
-            "setup.cfg, *.py, or `format: pep440`), and semver files (Cargo.toml, package.json) keep the released "
-            "version: there is nothing to start a development version in. Remove release.next-dev",
-        )
+    for versioning, base in _versionings(c):  # a package's release runs with the repository's release settings
+        where = dotted(base)
+        if versioning.source == "tag":
+            at(
+                path,
+                f"release.next-dev: {value}, but {where}.source is `tag`: the tag is the version, and between "
+                "releases the backend already counts a development version from it (setuptools_scm and hatch-vcs "
+                "make X.Y.Z+1.devN); there is no file to start one in. Remove release.next-dev",
+            )
+            return
+        if bump == "major" and versioning.scheme == "calver":
+            at(path, "release.next-dev: a calver version has no major; use `minor` (the next release) or `patch`")
+        if versioning.files and not any(vf.effective_format == "pep440" for vf in versioning.files):
+            at(
+                path,
+                f"release.next-dev: {value}, but no file in {where}.files is written as PEP 440 (pyproject.toml, "
+                "setup.cfg, *.py, or `format: pep440`), and semver files (Cargo.toml, package.json) keep the "
+                "released version: there is nothing to start a development version in. Remove release.next-dev",
+            )
     for i, existing in enumerate(c.existing_workflows):
         if existing.release == "branch":
             at(

@@ -471,6 +471,43 @@ class Publish:
     )
 
 
+# A package's name (the key under `packages`): npm scopes (`@scope/name`) and folders (`/`) allowed.
+PACKAGE_NAME = r"^[A-Za-z0-9@][A-Za-z0-9@._/-]*$"
+
+
+@dataclass(frozen=True)
+class Package:
+    """One package of a monorepo, released on its own: its folder, its tag family, its version files and changelog,
+    and what its release ships. `releasekit release NAME VERSION` releases it (`Config.for_package`)."""
+
+    path: str = field(
+        metadata=meta("The package's folder, relative to the repository root (use `/`).", check="relative_path")
+    )
+    tag_format: str = field(
+        default="{name}-v{version}",
+        metadata=meta(
+            "How a version of this package becomes a git tag: `{version}` once, and `{name}` for the package's key "
+            "(kept as written, `/` and `@` too).",
+            check="package_tag_format",
+        ),
+    )
+    versioning: Versioning = field(
+        default=Versioning(),
+        metadata=meta(
+            "Where this package's version lives and its changelog, as the top-level `versioning`; paths are relative "
+            "to the repository root, like the top-level ones (no implicit prefix)."
+        ),
+    )
+    publish: Publish = field(
+        default=Publish(),
+        metadata=meta("What this package's release ships, as the top-level `publish` (default: nothing)."),
+    )
+
+    def tag_format_for(self, name: str) -> str:
+        """The tag format with the package's name in place of `{name}`."""
+        return self.tag_format.replace("{name}", name)
+
+
 @dataclass(frozen=True)
 class FullRelease:
     """How `releasekit release-full` dispatches the manual full release."""
@@ -679,3 +716,33 @@ class Config:
             key_pattern=NAME,
         ),
     )
+    packages: dict[str, Package] = field(
+        default_factory=dict,
+        metadata=meta(
+            "The packages of a monorepo, by name, each released on its own with `releasekit release NAME VERSION` "
+            "and tagged in its own family (`{name}-v{version}`). Without it the repository is one package.",
+            key_pattern=PACKAGE_NAME,
+        ),
+    )
+
+    def package_names(self) -> list[str]:
+        """The declared packages' names, sorted."""
+        return sorted(self.packages)
+
+    def for_package(self, name: str) -> Config:
+        """This config as one package sees it: the package's tag format, versioning and publish, and commit messages
+        that name it; the rest (machines, workflows, env, release settings, the packages) the repository's. The release
+        machinery runs on it unchanged.
+        Raises KeyError for a name that is not declared."""
+        package = self.packages[name]
+        project = dataclasses.replace(self.project, tag_format=package.tag_format_for(name))
+        # The commit and tag say which package they release: "Release {version}" reads "Release dialog {version}".
+        named = f"{name} {{version}}"
+        release = dataclasses.replace(
+            self.release,
+            commit_message=self.release.commit_message.replace("{version}", named),
+            next_dev_message=self.release.next_dev_message.replace("{version}", named),
+        )
+        return dataclasses.replace(
+            self, project=project, versioning=package.versioning, publish=package.publish, release=release
+        )

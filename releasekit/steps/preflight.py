@@ -49,7 +49,7 @@ class Options:
 
 @dataclass
 class Context:
-    located: Located
+    located: Located  # a package's release: the package's view (`Config.for_package`)
     git: Git
     status: Status
     plan: ReleasePlan
@@ -57,6 +57,9 @@ class Context:
     options: Options
     remote_tags: dict[str, str] = field(default_factory=dict)
     build_seconds: float = 0.0
+    # A package's release: the repository's whole config, which the workflows are generated from (the view's tag
+    # format and versioning would render other files). None: `located` is the whole config.
+    repository: Located | None = None
 
 
 def workflows_up_to_date(ctx: Context) -> Verdict:
@@ -64,8 +67,9 @@ def workflows_up_to_date(ctx: Context) -> Verdict:
     from releasekit.render import writer
     from releasekit.render.engine import render
 
-    outputs = render(ctx.located, load_lock(ctx.located.root))
-    stale = writer.plan(ctx.located.root, outputs)
+    whole = ctx.repository or ctx.located
+    outputs = render(whole, load_lock(whole.root))
+    stale = writer.plan(whole.root, outputs)
     if stale:
         names = ", ".join(c.path for c in stale)
         return Verdict("workflows", False, f"out of date: {names}", "run `releasekit workflows` and commit the result")
