@@ -49,7 +49,19 @@ class Journal:
     # The package of a monorepo this release is of (`releasekit release NAME VERSION`), or None: the repository.
     # Journals from before packages lack it and load as the repository's release.
     package: str | None = None
+    # Several packages released at once (`releasekit release auto` with `packages:`): every tag with its message, in
+    # order (`tag` is the first), and each package's version. Empty: one tag, `tag`, with the commit's message.
+    tags: dict[str, str] = field(default_factory=dict)
+    packages: dict[str, str] = field(default_factory=dict)
     format: int = FORMAT
+
+    def all_tags(self) -> dict[str, str]:
+        """Every tag this release makes, with its message: `tags`, or the one `tag` with the commit's message."""
+        return dict(self.tags) if self.tags else {self.tag: self.message}
+
+    def named(self) -> str:
+        """The tags, as messages name them: `tag`, or `alpha-v1.1.0, beta-v1.0.1`."""
+        return ", ".join(self.all_tags())
 
     @staticmethod
     def path(git_dir: Path) -> Path:

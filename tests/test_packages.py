@@ -176,7 +176,6 @@ def test_auto_counts_only_the_commits_under_the_package(local: Path) -> None:
     ("args", "message"),
     [
         (("1.0.0",), "releasekit.yaml declares packages (alpha, beta): name the one to release, e.g. "),
-        (("auto",), "e.g. `releasekit release alpha auto`"),
         (("alpha",), "give the version of alpha, e.g. `releasekit release alpha 1.4.0`"),
         (("alpah", "1.1.0"), "releasekit.yaml declares no package 'alpah'; did you mean 'alpha'? (packages: alpha, "),
     ],

@@ -189,15 +189,15 @@ class Git:
     def delete_tag(self, tag: str) -> None:
         self.run("tag", "--delete", tag)
 
-    def push_atomic(self, branch: str, tag: str) -> None:
-        """Push the branch and the tag in one atomic transaction: both land or neither does."""
+    def push_atomic(self, branch: str, *tags: str) -> None:
+        """Push the branch and the tags in one atomic transaction: all land or none does."""
         proc = self.run(
             "push",
             "--atomic",
             "--porcelain",
             self.remote,
             f"refs/heads/{branch}:refs/heads/{branch}",
-            f"refs/tags/{tag}:refs/tags/{tag}",
+            *(f"refs/tags/{tag}:refs/tags/{tag}" for tag in tags),
             check=False,
             timeout=600,
         )

@@ -18,7 +18,7 @@ from releasekit.output import say
 if TYPE_CHECKING:
     import semver
 
-    from releasekit.backends.git import Git
+    from releasekit.backends.git import Git, Status
     from releasekit.backends.github import GitHub
     from releasekit.config.loader import Located
     from releasekit.config.model import Config
@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="[PACKAGE] VERSION",
         help="the version (1.4.0, v1.4.0, 1.4.0-rc.1), a bump word (major, minor, patch, prerelease), or auto: "
         "the bump the conventional commits since the latest release call for. In a repository that declares "
-        "`packages:`, the package's name first: `releasekit release NAME VERSION`",
+        "`packages:`, the package's name first: `releasekit release NAME VERSION`; `auto` alone releases every "
+        "package that changed, in one commit and push",
     )
     parser.add_argument("package_version", nargs="?", help=argparse.SUPPRESS)  # VERSION after a PACKAGE
     parser.add_argument("--pre", metavar="LABEL", help="with a bump word: make a prerelease, e.g. --pre rc")
@@ -154,6 +155,10 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
                 "finish it with `releasekit release --resume`, or give it up with `releasekit release --abort`"
             )
             raise JournalError(msg)
+        from releasekit.commands import release_many
+
+        if release_many.wanted(args, session):  # `release auto` with packages: every package that changed
+            return release_many.release_every(args, session, git_dir)
         _choose_package(args, session)
         if not args.version:
             raise UsageError(
@@ -220,7 +225,7 @@ def _go_on(args: argparse.Namespace, session: _Session, journal: Journal | None)
             )
             raise JournalError(msg)
         session.view(journal.package)
-    print(f"releasekit release: resuming {journal.tag} (started {journal.started})")
+    print(f"releasekit release: resuming {journal.named()} (started {journal.started})")
     return _carry_out(args, session, journal)
 
 
@@ -294,16 +299,11 @@ def _begin(plan: ReleasePlan, git_dir: Path, package: str | None = None) -> Jour
     return journal
 
 
-def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[ReleasePlan, list[Verdict]]:
-    from releasekit import plan as planning
-    from releasekit.nextdev import plan_next_dev
-    from releasekit.steps import preflight
-    from releasekit.version import latest_development, latest_release, resolve_target, tag_for
-    from releasekit.versionfiles import plan_bumps
-
-    located, git = session.located, session.git
-    config, root = located.config, located.root
-    index_url = os.environ.get("RELEASEKIT_INDEX_URL")
+def _need_version_files(session: _Session) -> None:
+    """A release edits the files that carry the version: none declared (and the version not from the tag) is an
+    error that says where to declare them."""
+    located = session.located
+    config = located.config
     if not config.versioning.files and config.versioning.source == "files":
         where = f"packages.{session.package}.versioning" if session.package else "versioning"
         raise UsageError(
@@ -311,9 +311,65 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
             "`versioning.source: tag` when the build backend takes it from the git tag "
             f"({docs('config.md', 'versioning')})"
         )
-    fmt = config.project.tag_format
+
+
+def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[ReleasePlan, list[Verdict]]:
+    from releasekit.steps import preflight
+
+    located, git = session.located, session.git
+    index_url = os.environ.get("RELEASEKIT_INDEX_URL")
+    _need_version_files(session)
     status = git.status()
     remote_tags = git.remote_tags()
+    plan, decided = _plan_release(
+        session, args.version, args.pre, status=status, remote_tags=remote_tags, index_url=index_url
+    )
+    previous, version = plan.previous_tag, plan.version
+    named = f"{session.package} " if session.package else ""
+    print(f"releasekit release {named}{version} ({plan.repository}; latest release {previous or 'none'})")
+    if decided:
+        print(f"  {decided.summary}")
+    print("preflight")
+    ctx = preflight.Context(
+        located=located,
+        git=git,
+        status=status,
+        plan=plan,
+        github=session.github,
+        options=preflight.Options(
+            skip_ci_check=args.skip_ci_check,
+            skip_sla_check=args.skip_sla_check,
+            now=args.clock.time if args.clock is not None else time.time,
+            build_isolation=not args.no_build_isolation,
+            index_url=index_url,
+        ),
+        remote_tags=remote_tags,
+        repository=session.whole,
+    )
+    verdicts = preflight.run_checks(ctx, _verdict)
+    session.build_seconds = ctx.build_seconds
+    return plan, verdicts
+
+
+def _plan_release(
+    session: _Session,
+    word: str,
+    pre: str | None,
+    *,
+    status: Status,
+    remote_tags: dict[str, str],
+    index_url: str | None,
+) -> tuple[ReleasePlan, _Auto | None]:
+    """The plan of the release of `word` (a version, a bump word or `auto`) on the session's config (a package's
+    view, or the repository's): pure but for reading git and the files it edits; prints nothing."""
+    from releasekit import plan as planning
+    from releasekit.nextdev import plan_next_dev
+    from releasekit.version import latest_development, latest_release, resolve_target, tag_for
+    from releasekit.versionfiles import plan_bumps
+
+    located, git = session.located, session.git
+    config, root = located.config, located.root
+    fmt = config.project.tag_format
     tags = sorted({*git.tags(), *(ref.removeprefix("refs/tags/") for ref in remote_tags)})
     scheme = config.versioning.scheme
     latest = latest_release(tags, fmt, scheme=scheme)
@@ -328,12 +384,10 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     fetched = previous is not None and git.tag_commit(previous) is not None
     path = session.package_path()  # a package: only the commits that touch its folder are its own
     commits = _commits(git, previous, path) if fetched else []
-    word, decided = args.version, None
-    if args.version.strip().lower() == "auto":
+    decided = None
+    if word.strip().lower() == "auto":
         word, decided = _auto(config, latest, fetched, commits, path)
-    version = resolve_target(
-        word, counted, args.pre, tag_format=fmt, scheme=scheme, today=day, tagged=latest is not None
-    )
+    version = resolve_target(word, counted, pre, tag_format=fmt, scheme=scheme, today=day, tagged=latest is not None)
     tag = tag_for(version, fmt)
     subjects = _subjects(git, commits, previous, fetched=fetched, path=path)
     today = day.isoformat()
@@ -365,30 +419,7 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
         next_dev_note=next_dev_note,
         decided=tuple(decided.lines()) if decided else (),
     )
-    named = f"{session.package} " if session.package else ""
-    print(f"releasekit release {named}{version} ({plan.repository}; latest release {previous or 'none'})")
-    if decided:
-        print(f"  {decided.summary}")
-    print("preflight")
-    ctx = preflight.Context(
-        located=located,
-        git=git,
-        status=status,
-        plan=plan,
-        github=session.github,
-        options=preflight.Options(
-            skip_ci_check=args.skip_ci_check,
-            skip_sla_check=args.skip_sla_check,
-            now=args.clock.time if args.clock is not None else time.time,
-            build_isolation=not args.no_build_isolation,
-            index_url=index_url,
-        ),
-        remote_tags=remote_tags,
-        repository=session.whole,
-    )
-    verdicts = preflight.run_checks(ctx, _verdict)
-    session.build_seconds = ctx.build_seconds
-    return plan, verdicts
+    return plan, decided
 
 
 def _commits(git: Git, since: str | None, path: str | None) -> list[Commit]:
@@ -421,6 +452,10 @@ class _NothingToRelease(Exception):
     """`release auto` found no releasable commit since the latest release: the note says what it saw; exit 0."""
 
 
+class _NoTagYet(UsageError):
+    """`release auto` has no release tag to count from (the first version is given by hand)."""
+
+
 @dataclass(frozen=True)
 class _Auto:
     """What `release auto` decided, for the plan and the first lines of the output."""
@@ -449,7 +484,7 @@ def _auto(
             f"`release auto` bumps from the latest release tag, and no tag is spelled {fmt} yet; give the first "
             f"version, e.g. `releasekit release 0.1.0` ({docs('commands/release.md', 'release-auto')})"
         )
-        raise UsageError(msg)
+        raise _NoTagYet(msg)
     tag, current = latest
     if not fetched:
         raise ReleasekitError(f"{tag} is on origin but not here, so its commits cannot be read; `git fetch --tags`")
@@ -591,12 +626,19 @@ def _steps(args: argparse.Namespace, session: _Session, journal: Journal, progre
     progress.pushed = True
     failpoint("push")
     run = release_run(config)
+    if run is not None and journal.tags and not args.no_watch:  # several packages: several tags, several runs
+        from releasekit.commands.release_many import watch_note
+
+        say("watch", watch_note(run.file))
+        Journal.remove(git.git_dir())
+        print(f"Released {journal.named()}: tagged and pushed.")
+        return 0
     if run is None or args.no_watch:
         none = release_unfollowed(config) or "no workflow with a push.tags trigger is declared"
         why = "--no-watch" if run else none
         say("watch", f"skipped: {why}")
         Journal.remove(git.git_dir())
-        print(f"Released {journal.tag}: tagged and pushed.")
+        print(f"Released {journal.named()}: tagged and pushed.")
         return 0
     # A run the default branch's push starts (an existing workflow with `release: branch`) is found by branch.
     ref = config.project.default_branch if run.push == "branch" else journal.tag
@@ -624,14 +666,14 @@ def _interrupted(args: argparse.Namespace, git: Git, journal: Journal, progress:
     resume, abort = _command(args, "--resume"), _command(args, "--abort")
     if progress.pushed:
         return (
-            f"{journal.tag} is pushed; the workflow run it starts (if any) goes on without this command. Follow it "
+            f"{journal.named()} is pushed; the workflow run it starts (if any) goes on without this command. Follow it "
             f"and finish the release with `{resume}`"
         )
     if progress.pushing:
         return (
-            f"stopped during the push of {journal.branch} and {journal.tag}: origin has both or neither (the push is "
-            f"atomic). `{resume}` looks and finishes the release; `{abort}` undoes the local commit and tag if origin "
-            "has neither"
+            f"stopped during the push of {journal.branch} and {journal.named()}: origin has both or neither (the push "
+            f"is atomic). `{resume}` looks and finishes the release; `{abort}` undoes the local commit and tag if "
+            "origin has neither"
         )
     try:
         done = local_changes(git, journal)

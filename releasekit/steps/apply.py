@@ -156,18 +156,36 @@ def ensure_dev_commit(git: Git, journal: Journal, commit: str, report: Report) -
 
 
 def ensure_tag(git: Git, journal: Journal, commit: str, *, sign: bool, report: Report) -> None:
-    found = git.tag_commit(journal.tag)
-    if found == commit:
-        report("tag", f"{journal.tag} already on {commit[:12]}")
-        return
-    if found is not None:
-        msg = (
-            f"tag {journal.tag} exists but points at {found[:12]}, not the release commit {commit[:12]}; "
-            f"delete it (`git tag -d {journal.tag}`) and run `releasekit release --resume`"
-        )
-        raise JournalError(msg)
-    git.create_tag(journal.tag, journal.message, sign=sign, target=commit)
-    report("tag", f"{journal.tag} ({'signed' if sign else 'annotated'}) on {commit[:12]}")
+    """Each of the release's tags (one, or one per package released at once) on the release commit: made now, or
+    found already made."""
+    for tag, message in journal.all_tags().items():
+        found = git.tag_commit(tag)
+        if found == commit:
+            report("tag", f"{tag} already on {commit[:12]}")
+            continue
+        if found is not None:
+            msg = (
+                f"tag {tag} exists but points at {found[:12]}, not the release commit {commit[:12]}; "
+                f"delete it (`git tag -d {tag}`) and run `releasekit release --resume`"
+            )
+            raise JournalError(msg)
+        git.create_tag(tag, message, sign=sign, target=commit)
+        report("tag", f"{tag} ({'signed' if sign else 'annotated'}) on {commit[:12]}")
+
+
+def _remote_refs(git: Git, journal: Journal) -> dict[str, str]:
+    """Origin's refs for the release's branch and each of its tags (peeled: the commit an annotated tag is on)."""
+    tag_refs = [f"refs/tags/{tag}" for tag in journal.all_tags()]
+    return git.remote_refs(f"refs/heads/{journal.branch}", *(r for ref in tag_refs for r in (ref, f"{ref}^{{}}")))
+
+
+def _theirs(journal: Journal, remote: dict[str, str], commit: str | None) -> tuple[str | None, str | None]:
+    """(a tag of the release origin has on another commit than `commit`, that commit), or (None, None)."""
+    for tag in journal.all_tags():
+        sha = remote.get(f"refs/tags/{tag}")
+        if sha is not None and sha != commit:
+            return tag, sha
+    return None, None
 
 
 class RaceLost(JournalError):
@@ -179,36 +197,37 @@ def ensure_pushed(git: Git, journal: Journal, commit: str, report: Report, tip: 
     tag (at the release commit `commit`) together, unless origin already has both. Origin holding another commit
     under the tag is a race lost to another clone: this release is undone here (`RaceLost`)."""
     tip = tip or commit
-    branch_ref, tag_ref = f"refs/heads/{journal.branch}", f"refs/tags/{journal.tag}"
-    remote = git.remote_refs(branch_ref, tag_ref, f"{tag_ref}^{{}}")  # ^{} : the commit an annotated tag is on
-    theirs = remote.get(tag_ref)
-    if theirs == commit:
+    tags = list(journal.all_tags())
+    branch_ref, named = f"refs/heads/{journal.branch}", journal.named()
+    remote = _remote_refs(git, journal)
+    if all(remote.get(f"refs/tags/{tag}") == commit for tag in tags):
         # Public already (a push whose answer was lost, or a kill after it): never pushed again, never undone.
         if remote.get(branch_ref) != tip and not _contains(git, remote, branch_ref, tip):
             with suppress(GitError):
                 git.fetch(journal.branch)  # origin's branch may have moved on past the release: look again
         if remote.get(branch_ref) == tip or _contains(git, remote, branch_ref, tip):
-            report("push", f"origin already has {journal.branch} and {journal.tag}")
+            report("push", f"origin already has {journal.branch} and {named}")
         elif _behind(git, remote, branch_ref, tip) and _push_branch(git, journal.branch):
-            report("push", f"{journal.branch} pushed to origin (it already had {journal.tag})")
+            report("push", f"{journal.branch} pushed to origin (it already had {named})")
         else:
             where = remote.get(branch_ref, "none")[:12]
             report(
                 "push",
-                f"origin already has {journal.tag}, but its {journal.branch} ({where}) does not contain the release "
+                f"origin already has {named}, but its {journal.branch} ({where}) does not contain the release "
                 f"commit {tip[:12]}: someone moved it; the tag is public and the release goes on; merge "
                 f"{journal.branch} by hand",
             )
         return
-    if theirs is not None:
-        raise RaceLost(lost_race(git, journal, commit, theirs, remote))
+    tag, theirs = _theirs(journal, remote, commit)
+    if tag is not None and theirs is not None:
+        raise RaceLost(lost_race(git, journal, commit, theirs, remote, tag=tag))
     failpoint("origin-checked")
     try:
-        git.push_atomic(journal.branch, journal.tag)
+        git.push_atomic(journal.branch, *tags)  # with several tags, one that origin has already is up to date
     except PushRejected as exc:
         raise PushRejected(_rejected_message(git, journal, str(exc), commit)) from None
     at = f" (at the development commit {tip[:12]})" if tip != commit else ""
-    report("push", f"{journal.branch}{at} and {journal.tag} pushed to origin (atomic)")
+    report("push", f"{journal.branch}{at} and {named} pushed to origin (atomic)")
 
 
 def _behind(git: Git, remote: dict[str, str], ref: str, commit: str) -> bool:
@@ -228,8 +247,11 @@ def _contains(git: Git, remote: dict[str, str], ref: str, commit: str) -> bool:
     return sha is not None and git.rev(sha) is not None and git.is_ancestor(commit, sha)
 
 
-def lost_race(git: Git, journal: Journal, commit: str, theirs: str, remote: dict[str, str]) -> str:
+def lost_race(
+    git: Git, journal: Journal, commit: str, theirs: str, remote: dict[str, str], *, tag: str | None = None
+) -> str:
     """Undo this release here (origin has another commit under its tag: nothing of it was pushed), and say so."""
+    tag = tag or journal.tag
     try:
         undone = undo_local(git, journal, remote)
         done = "; ".join(undone) if undone else "nothing was left to undo"
@@ -237,36 +259,37 @@ def lost_race(git: Git, journal: Journal, commit: str, theirs: str, remote: dict
     except (GitError, JournalError) as exc:
         after = f"Undoing it here did not finish ({exc}); `releasekit release --abort` finishes undoing it."
     return (
-        f"origin already has a different {journal.tag}: on {theirs[:12]}, not on this release's commit "
+        f"origin already has a different {tag}: on {theirs[:12]}, not on this release's commit "
         f"{commit[:12]}. Another release of {journal.version} reached origin first; nothing was pushed from here.\n"
         f"{after}\n"
-        f"Next: `git pull` to get {journal.tag} and {journal.branch} as origin has them; then, if there is more to "
+        f"Next: `git pull` to get {tag} and {journal.branch} as origin has them; then, if there is more to "
         f"release, a version above {journal.version} (`releasekit release patch`, or `minor`)."
     )
 
 
 def _rejected_message(git: Git, journal: Journal, reason: str, commit: str) -> str:
     """Undo the local commit and tag (nothing reached origin: the push was atomic), and say what happened."""
-    branch_ref, tag_ref = f"refs/heads/{journal.branch}", f"refs/tags/{journal.tag}"
+    branch_ref, named = f"refs/heads/{journal.branch}", journal.named()
     try:
-        remote = git.remote_refs(branch_ref, tag_ref, f"{tag_ref}^{{}}")
+        remote = _remote_refs(git, journal)
     except GitError:
         remote = {}
-    theirs = remote.get(tag_ref)
-    if theirs == commit:  # refused, yet there: public, so nothing is undone
+    if all(remote.get(f"refs/tags/{tag}") == commit for tag in journal.all_tags()):
+        # refused, yet there: public, so nothing is undone
         return (
-            f"origin refused the push of {journal.branch} and {journal.tag}:\n  {reason}\nbut origin has {journal.tag} "
+            f"origin refused the push of {journal.branch} and {named}:\n  {reason}\nbut origin has {named} "
             "on this release's commit: the release is public; `releasekit release --resume` finishes it"
         )
-    if theirs is not None:  # another clone pushed the same version between our look and our push
-        return f"origin refused the push of {journal.branch} and {journal.tag}:\n  {reason}\n" + lost_race(
-            git, journal, commit, theirs, remote
+    tag, theirs = _theirs(journal, remote, commit)
+    if tag is not None and theirs is not None:  # another clone pushed the same version between our look and push
+        return f"origin refused the push of {journal.branch} and {named}:\n  {reason}\n" + lost_race(
+            git, journal, commit, theirs, remote, tag=tag
         )
     try:
         undo_local(git, journal, remote)
         commits = "release and development commits" if journal.next_dev else "release commit"
         undone = (
-            f"nothing was pushed, and the local {commits} and tag {journal.tag} were undone "
+            f"nothing was pushed, and the local {commits} and tag {named} were undone "
             f"({journal.branch} is back at {journal.base[:12]})"
         )
     except (GitError, JournalError) as exc:
@@ -285,7 +308,7 @@ def _rejected_message(git: Git, journal: Journal, reason: str, commit: str) -> s
             f"If {journal.branch} is protected, release from a commit that is on it through a pull request, or ask "
             "an admin to allow your pushes; then run the release again"
         )
-    return f"origin refused the push of {journal.branch} and {journal.tag}:\n  {reason}\n{undone}.\n{hint}"
+    return f"origin refused the push of {journal.branch} and {named}:\n  {reason}\n{undone}.\n{hint}"
 
 
 # -- undoing a release that has not reached origin -------------------------------------------------------------------
@@ -307,8 +330,9 @@ def _own_commits(git: Git, journal: Journal, remote: dict[str, str]) -> tuple[st
         release, dev = git.rev(f"{tip}^"), tip
     elif _is_release_commit(git, journal, tip):
         release = tip
-    tag_ref, branch_ref = f"refs/tags/{journal.tag}", f"refs/heads/{journal.branch}"
-    if release is not None and (remote.get(tag_ref) == release or _contains(git, remote, branch_ref, release)):
+    branch_ref = f"refs/heads/{journal.branch}"
+    public = any(remote.get(f"refs/tags/{tag}") == release for tag in journal.all_tags())
+    if release is not None and (public or _contains(git, remote, branch_ref, release)):
         return tip, None, None
     return tip, release, dev
 
@@ -346,16 +370,16 @@ def _prefix(git: Git) -> str:
 
 def local_changes(git: Git, journal: Journal) -> list[str]:
     """What of this release is in the repository now (commits, tag, edited files), as a person reads it."""
-    tag_ref = f"refs/tags/{journal.tag}"
     tip, release, dev = _own_commits(git, journal, {})
     found = []
     if release is not None:
         found.append(f"release commit {release[:12]}")
     if dev is not None:
         found.append(f"development commit {dev[:12]}")
-    tagged = git.rev(tag_ref)
-    if tagged is not None and (tagged == release or _is_release_commit(git, journal, tagged)):
-        found.append(f"tag {journal.tag}")
+    for tag in journal.all_tags():
+        tagged = git.rev(f"refs/tags/{tag}")
+        if tagged is not None and (tagged == release or _is_release_commit(git, journal, tagged)):
+            found.append(f"tag {tag}")
     if tip in (journal.base, release) or dev is not None:
         edited = _changed(git, _paths(journal))
         if edited:
@@ -368,7 +392,7 @@ def undo_local(git: Git, journal: Journal, remote: dict[str, str]) -> list[str]:
     clear the journal; undo only what is this release's and not on origin (`remote`: origin's refs as read).
     Returns what it undid, a line each. Safe to run again after an interruption: each part looks first."""
     undone: list[str] = []
-    branch_ref, tag_ref = f"refs/heads/{journal.branch}", f"refs/tags/{journal.tag}"
+    branch_ref = f"refs/heads/{journal.branch}"
     tip, release, dev = _own_commits(git, journal, remote)
     on_branch = _on_branch(git, journal)
     if on_branch and (release is not None or tip == journal.base):
@@ -380,11 +404,12 @@ def undo_local(git: Git, journal: Journal, remote: dict[str, str]) -> list[str]:
                 "Commit them or set them aside (`git stash`), then run `releasekit release --abort`"
             )
             raise JournalError(msg)
-    tagged = git.rev(tag_ref)
-    public = remote.get(tag_ref)
-    if tagged is not None and tagged != public and (tagged == release or _is_release_commit(git, journal, tagged)):
-        git.delete_tag(journal.tag)
-        undone.append(f"deleted local tag {journal.tag} (on {tagged[:12]})")
+    for tag in journal.all_tags():
+        tagged = git.rev(f"refs/tags/{tag}")
+        public = remote.get(f"refs/tags/{tag}")
+        if tagged is not None and tagged != public and (tagged == release or _is_release_commit(git, journal, tagged)):
+            git.delete_tag(tag)
+            undone.append(f"deleted local tag {tag} (on {tagged[:12]})")
     if release is not None and tip is not None:
         if on_branch:
             git.run("reset", "--quiet", "--hard", journal.base)  # also the files a kill left written, not committed
@@ -426,10 +451,12 @@ def abort(git: Git, journal: Journal, report: Report) -> None:
     """Give up a release that has not reached origin: drop the local tag and commits, restore the files, clear the
     journal, naming each thing undone. A release whose tag origin has on another commit lost a race: it is undone
     too. One whose tag origin has on this release's commit is public, and refused."""
-    branch_ref, tag_ref = f"refs/heads/{journal.branch}", f"refs/tags/{journal.tag}"
-    remote = git.remote_refs(branch_ref, tag_ref, f"{tag_ref}^{{}}")
-    theirs = remote.get(tag_ref)
-    if theirs is not None:
+    remote = _remote_refs(git, journal)
+    for tag in journal.all_tags():
+        tag_ref = f"refs/tags/{tag}"
+        theirs = remote.get(tag_ref)
+        if theirs is None:
+            continue
         mine = {journal.commit}
         if journal.commit is None:  # killed before it was recorded: known by its parent and message
             mine |= {_own_commits(git, journal, {})[1], git.rev(tag_ref)}
@@ -437,12 +464,12 @@ def abort(git: Git, journal: Journal, report: Report) -> None:
         mine.discard(None)
         if theirs in mine or not mine:
             msg = (
-                f"{journal.tag} is already on origin: the release is public and cannot be taken back by releasekit; "
+                f"{tag} is already on origin: the release is public and cannot be taken back by releasekit; "
                 "finish it with `releasekit release --resume`"
             )
             raise JournalError(msg)
         elsewhere = f"another release of {journal.version} got there first"
-        report("abort", f"origin has a different {journal.tag} (on {theirs[:12]}): {elsewhere}")
+        report("abort", f"origin has a different {tag} (on {theirs[:12]}): {elsewhere}")
     undone = undo_local(git, journal, remote)
     for line in undone:
         report("abort", line)
