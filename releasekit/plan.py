@@ -15,6 +15,11 @@ from releasekit.nextdev import NextDev
 from releasekit.versionfiles import FileChange
 
 
+def dependent(change: FileChange) -> bool:
+    """An edit of a sibling's requirements only: the plan lists those as `dependents:` lines of their own."""
+    return change.reason.startswith("dependents: ")
+
+
 @dataclass(frozen=True)
 class ReleasePlan:
     repository: str
@@ -36,6 +41,7 @@ class ReleasePlan:
     next_dev: NextDev | None = None  # the development commit after the tag (release.next-dev)
     next_dev_note: str = ""  # why release.next-dev makes no commit this time (a prerelease)
     decided: tuple[str, ...] = ()  # `release auto`: the bump and the commits that caused it (conventional.Decision)
+    dependents: tuple[str, ...] = ()  # the siblings' requirements on the package that follow it (dependents.py)
 
     def describe(self) -> str:
         """The whole plan as text, diffs included: what `--dry-run` prints."""
@@ -48,7 +54,8 @@ class ReleasePlan:
         ]
         if self.version_source:
             out.append(f"   version: {self.version_source}")
-        out += [f"   {c.path}: {c.reason} {c.old or '(new)'} -> {c.new}" for c in self.changes]
+        out += [f"   {c.path}: {c.reason} {c.old or '(new)'} -> {c.new}" for c in self.changes if not dependent(c)]
+        out += [f"   dependents: {line}" for line in self.dependents]
         out.append(f"   changelog: {self.changelog_source}")
         if self.removed:
             fragments = "news fragment" if len(self.removed) == 1 else "news fragments"

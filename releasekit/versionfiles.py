@@ -284,13 +284,31 @@ def plan_bumps(
     return changes
 
 
-def _change(document: _Document, paths: Sequence[KeyPath], new: str, reason: str) -> FileChange | None:
+def _change(
+    document: _Document, paths: Sequence[KeyPath], new: str, reason: str, also: Sequence[tuple[KeyPath, str]] = ()
+) -> FileChange | None:
+    """The edit writing `new` at `paths` (and the `also` edits with it), or None when they already hold it."""
     found = [(path, *document.string(path)) for path in paths]
     edits = [(path, new) for path, old, _ in found if old != new]
     if not edits:
         return None
     _, old, line = next(f for f in found if f[1] != new)
+    edits += also
     return FileChange(document.path, document.bom + document.text, document.replace(edits), old, new, line, reason)
+
+
+def _lock_references(packages: Any, crates: Mapping[str, str], new: str) -> list[tuple[KeyPath, str]]:
+    """The `name version` references to these crates (name -> old version) in the lock's `dependencies` lists,
+    spelled with the new version. Cargo writes the version there only when the lock holds two crates of one name
+    (the workspace's and a crates.io copy); a bare `name` follows by itself."""
+    edits: list[tuple[KeyPath, str]] = []
+    for i, entry in enumerate(packages if isinstance(packages, list) else []):
+        deps = entry.get("dependencies") if isinstance(entry, dict) else None
+        for j, dep in enumerate(deps if isinstance(deps, list) else []):
+            name, _, version = dep.partition(" ") if isinstance(dep, str) else ("", "", "")
+            if name in crates and version == crates[name]:
+                edits.append((("package", i, "dependencies", j), f"{name} {new}"))
+    return edits
 
 
 def _regex_change(path: str, text: str, pattern: str, new: str) -> FileChange | None:
@@ -325,7 +343,9 @@ def _cargo_lock_change(
     ]
     if len(entries) != 1:
         return None
-    return _change(lock_document, [("package", entries[0], "version")], new, f"Cargo.lock entry for crate {crate!r}")
+    also = _lock_references(packages, {crate: packages[entries[0]].get("version")}, new)
+    path: KeyPath = ("package", entries[0], "version")
+    return _change(lock_document, [path], new, f"Cargo.lock entry for crate {crate!r}", also)
 
 
 def _nearest(root: Path, manifest: str, name: str) -> str | None:
@@ -360,7 +380,8 @@ def _cargo_workspace_lock_change(
     if not paths:
         return None
     names = ", ".join(repr(packages[path[1]]["name"]) for path in paths)
-    return _change(lock_document, paths, new, f"Cargo.lock entries for workspace crates {names}")
+    also = _lock_references(packages, {packages[path[1]]["name"]: old for path in paths}, new)
+    return _change(lock_document, paths, new, f"Cargo.lock entries for workspace crates {names}", also)
 
 
 def _inheriting_crates(root: Path, manifest: str, document: _Document, text_of: Callable[[str], str]) -> set[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
     assert len(steps) == 16, steps
     # The performance gate: a passing E2E run lets the plan through, a breach stops the release, naming it.
     assert out.count("E2E Tests run ") == 3
-    assert "FAIL sla           groq-llm: p95 5" in out
+    assert re.search(r"FAIL sla {11}groq-llm: p95 \d+ ms > target 500 ms", out)  # 520 ms, more on a busy machine
     assert "releasekit release: error: 1 preflight check failed (sla); nothing was changed" in out
     assert "  sla: 6 targets met" in out  # the passing E2E job's own verdict
     assert out.count("ok   sla           6 targets met by run") == 2  # the dry run and the release

@@ -15,7 +15,7 @@ import semver
 from conftest import git, run_releasekit, snapshot
 
 from releasekit.config.loader import load, parse
-from releasekit.config.model import Config, Package, PythonPackage
+from releasekit.config.model import Config, Package, PushTrigger, PythonPackage
 from releasekit.detect import DetectedVersionFile, detect
 from releasekit.monorepo import Monorepo, plan, tag_family
 from releasekit.monorepo import Package as MonorepoPackage
@@ -176,8 +176,13 @@ def test_init_writes_the_python_packages_of_a_uv_workspace(tmp_path: Path) -> No
     assert (x.publish.python, y.publish.python) == (PythonPackage(path="libs/x"), PythonPackage(path="libs/y"))
     assert (x.versioning.scheme, y.versioning.scheme) == ("semver", "pep440")  # as each writes its version
     assert config.publish.python is None  # the root is no Python project: nothing published from it
-    assert "release" not in config.workflows  # the release template publishes the top-level package only
-    assert "note: the Python packages (x, y) declare publish.python: `releasekit publish TAG`" in result.stderr
+    # The release workflow starts on the Python packages' tag families and publishes the package a tag names.
+    assert config.workflows["release"].triggers.push == PushTrigger(tags=("x-v*", "y-v*"))
+    note = "note: the Python packages (x, y) declare publish.python: the release workflow uploads the one a pushed "
+    assert note in result.stderr
+    generated = run_releasekit("workflows", cwd=tmp_path / "py")
+    assert generated.returncode == 0, generated.stderr
+    assert 'releasekit publish "$TAG"\n' in (tmp_path / "py/.github/workflows/release.yml").read_text()
     bumps = plan_bumps(Path(tmp_path / "py"), y.versioning.files, semver.Version.parse("0.3.0"))
     assert [(c.path, c.new) for c in bumps] == [("libs/y/pyproject.toml", "0.3.0"), ("uv.lock", "0.3.0")]
     assert "    publish:\n      python:\n        path: libs/y\n" in text

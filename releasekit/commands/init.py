@@ -141,8 +141,8 @@ def _packages(root: Path, detection: Detection, *, single: bool) -> tuple[Detect
 def _root_versioning(detection: Detection, packages: Sequence[PackagePlan]) -> Detection:
     """In a monorepo with `packages:`, the top-level versioning is the repository's own: its root manifests, and
     files elsewhere (outside the packages) only at a version a root manifest holds; others are left out, noted
-    (a template's or a private example app's manifest is nobody's release). The Python packages are noted: no
-    generated workflow publishes them yet."""
+    (a template's or a private example app's manifest is nobody's release). The Python packages are noted: the
+    release workflow publishes each, by trusted publishing, which PyPI must be told about."""
     import dataclasses
 
     root = {vf.version for vf in detection.version_files if "/" not in vf.path}
@@ -156,8 +156,8 @@ def _root_versioning(detection: Detection, packages: Sequence[PackagePlan]) -> D
     python = [p.name for p in packages if p.package.manifest == "pyproject.toml"]
     if python:
         notes += (
-            f"the Python packages ({', '.join(python)}) declare publish.python: `releasekit publish TAG` uploads the "
-            "one a tag names; the generated release workflow publishes only the top-level publish.python",
+            f"the Python packages ({', '.join(python)}) declare publish.python: the release workflow uploads the one "
+            "a pushed tag names (`releasekit publish TAG`), by trusted publishing: configure it on PyPI for each",
         )
     return dataclasses.replace(detection, version_files=kept, notes=(*detection.notes, *notes))
 
@@ -242,7 +242,13 @@ def scaffold(detection: Detection, name: str, packages: Sequence[PackagePlan] = 
         '    python: "3.12"',
         "",
     ]
-    workflow_lines, release_file, existing = _workflow_lines(detection, pyprojects, package_dir)
+    # A monorepo's release workflow starts on the tags of the packages that publish (the Python ones), if any.
+    package_tags = (
+        [p.tag_format.replace("{name}", p.name) for p in packages if p.package.manifest == "pyproject.toml"]
+        if packages
+        else None
+    )
+    workflow_lines, release_file, existing = _workflow_lines(detection, pyprojects, package_dir, package_tags)
     lines += workflow_lines
     if existing:  # the project's own workflow uploads; a release still checks the package builds and is new there
         publish_note = f"{release_file} uploads it; a release checks first that it builds and is not on PyPI yet"
@@ -344,13 +350,17 @@ def _tag_guess(detection: Detection) -> TagGuess:
 def _tag_glob(tag_format: str) -> str:
     """The `push.tags` filter that starts the release workflow for the tags `tag_format` makes: `v*`, `release-*`,
     and `[0-9]*` for bare versions (so a tag such as `nightly` does not release)."""
-    prefix = tag_format.split("{version}", maxsplit=1)[0]
-    return f"{prefix}*" if prefix else "[0-9]*"
+    from releasekit.render.packages import tag_glob
+
+    return tag_glob(tag_format)
 
 
-def _workflow_lines(detection: Detection, pyprojects: list[str], package_dir: str) -> tuple[list[str], str, bool]:
+def _workflow_lines(
+    detection: Detection, pyprojects: list[str], package_dir: str, package_tags: Sequence[str] | None = None
+) -> tuple[list[str], str, bool]:
     """The scaffold's `existing-workflows` and `workflows`, the file that will release, and whether that file is
-    one of the project's own.
+    one of the project's own. In a monorepo, `package_tags` are its publishing packages' tag formats: the release
+    workflow (written only when there are some) starts on their tag families and publishes the package a tag names.
 
     Workflows the project has are kept as they are; a generated one is declared only for what none of them does
     (two workflows publishing one tag would upload twice), and never under a file name already taken."""
@@ -384,13 +394,19 @@ def _workflow_lines(detection: Detection, pyprojects: list[str], package_dir: st
         else:
             test_suite += ["    # steps:", "    #   setup: [make deps]", "    #   test: [make test]"]
     release: list[str] = []
-    if pyprojects and releaser is None:
+    publishes = bool(pyprojects) if package_tags is None else bool(package_tags)
+    if publishes and releaser is None:
+        globs = (
+            list(dict.fromkeys(_tag_glob(t) for t in package_tags))
+            if package_tags
+            else [_tag_glob(_tag_guess(detection).tag_format)]
+        )
         release = [
             "  release:",
             *_file_line("release", taken),
             "    triggers:",
             "      push:",
-            f"        tags: [{q(_tag_glob(_tag_guess(detection).tag_format))}]",
+            f"        tags: [{', '.join(q(g) for g in globs)}]",
             "    machines: [linux]",
         ]
     if test_suite or release:

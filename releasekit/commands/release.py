@@ -324,6 +324,8 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     plan, decided = _plan_release(
         session, args.version, args.pre, status=status, remote_tags=remote_tags, index_url=index_url
     )
+    if session.package is not None and session.whole is not None:  # a package: its siblings' requirements follow
+        plan = _with_dependents(session.whole, {session.package: plan.version}, plan)
     previous, version = plan.previous_tag, plan.version
     named = f"{session.package} " if session.package else ""
     print(f"releasekit release {named}{version} ({plan.repository}; latest release {previous or 'none'})")
@@ -349,6 +351,25 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     verdicts = preflight.run_checks(ctx, _verdict)
     session.build_seconds = ctx.build_seconds
     return plan, verdicts
+
+
+def _with_dependents(whole: Located, versions: dict[str, semver.Version], plan: ReleasePlan) -> ReleasePlan:
+    """The plan with the edits of the siblings' requirements on the released package (releasekit/dependents.py)."""
+    import dataclasses
+
+    from releasekit.dependents import DependentError, follow
+
+    changes, lines = follow(whole.root, whole.config, versions, plan.changes)
+    # The development commit is planned on the release commit's texts without these edits: it would undo them.
+    laid = {new.path for old, new in zip(plan.changes, changes, strict=False) if old.after != new.after}  # + appended
+    both = sorted(laid & {c.path for c in plan.next_dev.changes}) if plan.next_dev is not None else []
+    if both:
+        msg = (
+            f"{both[0]}: release.next-dev edits the version there, and a dependency requirement there follows this "
+            "release; releasekit cannot do both yet: set release.next-dev: false for this release"
+        )
+        raise DependentError(msg)
+    return dataclasses.replace(plan, changes=tuple(changes), dependents=lines)
 
 
 def _plan_release(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from releasekit.dependents import follow
 from releasekit.errors import Interrupted, ReleasekitError, UsageError
 from releasekit.versionfiles import FileChange
 
@@ -69,6 +70,9 @@ def release_every(args: argparse.Namespace, session: _Session, git_dir: Path) ->
                 print(f"  {name}: {note}")
             return 0
         changes = merge_changes([(p.name, p.plan.changes) for p in planned])
+        changes, dependents = follow(
+            session.located.root, session.located.config, {p.name: p.plan.version for p in planned}, changes
+        )
         print(_header(session, planned, left))
         verdicts = _check(args, session, planned, changes)
     except KeyboardInterrupt:
@@ -77,7 +81,7 @@ def release_every(args: argparse.Namespace, session: _Session, git_dir: Path) ->
     journal = _journal(session, planned, changes)
     if args.dry_run:
         print()
-        print(describe(planned, left, changes, journal), end="")
+        print(describe(planned, left, changes, journal, dependents), end="")
         if failed:
             print(f"\nThe release would stop: {len(failed)} preflight check(s) failed.")
             return 1
@@ -262,8 +266,15 @@ def _journal(session: _Session, planned: list[Planned], changes: list[FileChange
     )
 
 
-def describe(planned: list[Planned], left: list[tuple[str, str]], changes: list[FileChange], journal: Journal) -> str:
-    """The whole release as text, each package's decision with its commits, the diffs: what `--dry-run` prints."""
+def describe(
+    planned: list[Planned],
+    left: list[tuple[str, str]],
+    changes: list[FileChange],
+    journal: Journal,
+    dependents: Sequence[str] = (),
+) -> str:
+    """The whole release as text, each package's decision with its commits, the siblings' requirements that follow
+    them (`dependents`), the diffs: what `--dry-run` prints."""
     first = planned[0].plan
     count = f"{len(planned)} package{'s' * (len(planned) != 1)}"
     out = [f"Plan: release {count} of {first.repository} in one commit"]
@@ -275,6 +286,7 @@ def describe(planned: list[Planned], left: list[tuple[str, str]], changes: list[
     for p in planned:
         out += [f"   {c.path}: {c.reason} {c.old or '(new)'} -> {c.new}" for c in p.plan.changes]
         out.append(f"   changelog ({p.name}): {p.plan.changelog_source}")
+    out += [f"   dependents: {line}" for line in dependents]
     removed = journal.removed
     if removed:
         out.append(f"   remove {len(removed)} news fragment{'s' * (len(removed) != 1)}: {', '.join(removed)}")

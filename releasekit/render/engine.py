@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from releasekit.config.loader import Located, PathKey
 from releasekit.errors import ConfigError, TemplateError
 from releasekit.github_rules import CORRELATION_INPUT
 from releasekit.lock import LOCK_NAME, Lock
-from releasekit.render import jobs, policy
+from releasekit.render import jobs, packages, policy
 from releasekit.render.cache import cache_dir
 from releasekit.render.files import (
     ACTIONLINT_CONFIG,
@@ -265,6 +266,7 @@ class _Context:
             "start_services": self.start_services,
             "stop_services": lambda by: indent(jobs.stop_services_lines(self.services()), by),
             "on_block": self.on_block,
+            "packages_release": self.packages_release,
             "sla_env": self.sla_env,
             "has_input": lambda name: (
                 wf.triggers.workflow_dispatch is not None and name in wf.triggers.workflow_dispatch.inputs
@@ -321,7 +323,37 @@ class _Context:
     def services(self) -> list[tuple[str, model.Service]]:
         return [(n, self.config.services[n]) for n in self.wf.services]
 
-    def on_block(self, correlation: bool = False) -> str:
+    def packages_release(self) -> packages.PackagesRelease:
+        """The release of the config's packages (the release template with `packages:`); a config it cannot
+        release from one job is refused, at the key to change."""
+        found = packages.packages_release(self.config, self.wf.environment)
+        if not found.publishing:
+            self.fail(
+                "the release template has nothing to publish: no package declares publish.python or publish.assets "
+                "(`releasekit publish` needs a distribution or a file to attach)"
+            )
+        if len(found.environments) > 1:
+            self.fail(
+                f"the packages are published by one job, in one deployment environment, but it would need "
+                f"{', '.join(found.environments)} (workflows.{self.key}.environment and the packages' "
+                "publish.python.environment): give them the same one",
+            )
+        push = self.wf.triggers.push
+        if push is not None and push.branches:
+            self.fail(
+                f"a monorepo's release runs on its packages' tags ({', '.join(found.tags)}, added to "
+                "triggers.push.tags); a branch push names no package: remove triggers.push.branches",
+                ("workflows", self.key, "triggers", "push", "branches"),
+            )
+        return found
+
+    def on_block(self, correlation: bool = False, tags: Sequence[str] = ()) -> str:
+        """The `on:` block of the declared triggers; `tags` (a monorepo's tag families) are added to `push.tags`."""
+        triggers = self.wf.triggers
+        if tags:
+            push = triggers.push or model.PushTrigger()
+            added = tuple(t for t in tags if t not in push.tags)
+            triggers = dataclasses.replace(triggers, push=dataclasses.replace(push, tags=(*push.tags, *added)))
         extra = None
         if correlation:
             extra = {
@@ -332,4 +364,4 @@ class _Context:
                     default="",
                 )
             }
-        return indent(on_lines(self.wf.triggers, extra), 0)
+        return indent(on_lines(triggers, extra), 0)

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from releasekit.sandbox.engine import Engine
     from releasekit.sandbox.state import Job, Run
 
-# The publish step of a releasekit-generated release workflow (templates/_release.j2): `releasekit publish "$TAG"`.
+# The publish step of a releasekit-generated release workflow (templates/_release.j2): `releasekit publish "$TAG"`,
+# in the GitHub release job (`--dist`), the python-index job (`--index-only`), or a monorepo's one publishing job
+# (no flag: it builds, uploads and publishes the package the tag names, which the base command does too).
 GENERATED_PUBLISH = re.compile(r'^\s*releasekit publish "\$TAG"(?P<flags>[^\n]*)', re.MULTILINE)
 
 
