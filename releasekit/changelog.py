@@ -169,9 +169,11 @@ def update(
     repository: str,
     server_url: str = "https://github.com",
     path: str = "CHANGELOG.md",
+    entries: Sequence[tuple[str, list[str]]] = (),
 ) -> tuple[str, str]:
     """The changelog after the release, and what was done, for people: the Unreleased section promoted, else a
-    section written from `subjects` in the file's style."""
+    section written from `subjects` in the file's style, after `entries` (groups of entries written elsewhere: change
+    files' bodies by bump kind)."""
     if unreleased_entries(text, path=path) is not None:
         after = promote(
             text,
@@ -187,11 +189,17 @@ def update(
         source, _ = _lf(text)
         was = next((m.version for m in ct.markers(ct.read_doc(source, path)) if m.version not in (None, version)), None)
         headed = f" (it was headed {was})" if was else ""
-        return after, f"{path}: the Unreleased section{headed} becomes {heading}"
+        count = sum(len(group) for _, group in entries)
+        unused = f" (the {count} change file entries are not added: it is released as written)" if count else ""
+        return after, f"{path}: the Unreleased section{headed} becomes {heading}{unused}"
     source, _ = _lf(text)
     doc = ct.read_doc(source if source.strip() else (_HEADER if kind_of(path) == "md" else ""), path)
     style = ct.learn(doc, _marker(doc, path))
-    body = _render_groups(commit_groups(subjects), style) if subjects else ""
+    groups = [
+        *((name, list(group)) for name, group in entries if group),
+        *(commit_groups(subjects) if subjects else []),
+    ]
+    body = _render_groups(groups, style) if groups else ""
     after = write_section(
         text,
         version,
@@ -205,7 +213,9 @@ def update(
     )
     heading = heading_of(after, version, path=path) or version
     since = previous_tag or "the first commit"
-    return after, f"{path}: {heading} written from {len(subjects)} commit subjects since {since}"
+    count = sum(len(group) for _, group in entries)
+    files = f"{count} change file{'s' * (count != 1)} and " if count else ""
+    return after, f"{path}: {heading} written from {files}{len(subjects)} commit subjects since {since}"
 
 
 def heading_of(text: str, version: str, *, path: str = "CHANGELOG.md") -> str | None:

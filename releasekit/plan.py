@@ -34,7 +34,7 @@ class ReleasePlan:
     run: ReleaseRun | None  # the run a release follows (release_run); None: no workflow releases on a push
     publishes: tuple[str, ...]
     changelog_source: str  # where the changelog section comes from, for people
-    removed: tuple[str, ...] = ()  # files the release commit deletes: towncrier's consumed news fragments
+    removed: tuple[str, ...] = ()  # files the release commit deletes: consumed news fragments and change files
     version_source: str = ""  # how the version reaches the package when no file carries it (`source: tag`)
     unfollowed: str = ""  # an existing release workflow that is not followed, and why (release_unfollowed)
     current: str = ""  # where the version counted from came from, when not simply the latest tag (current_note)
@@ -58,8 +58,9 @@ class ReleasePlan:
         out += [f"   dependents: {line}" for line in self.dependents]
         out.append(f"   changelog: {self.changelog_source}")
         if self.removed:
-            fragments = "news fragment" if len(self.removed) == 1 else "news fragments"
-            out.append(f"   remove {len(self.removed)} {fragments}: {', '.join(self.removed)}")
+            from releasekit.changefiles import removed_text
+
+            out.append(f"   remove {removed_text(self.removed)}")
         out.append("")
         for change in self.changes:
             out.append(change.diff().rstrip("\n"))
@@ -194,11 +195,12 @@ def changelog_change(
     previous: str | None,
     today: str,
     subjects: Sequence[str],
+    entries: Sequence[tuple[str, list[str]]] = (),
 ) -> tuple[FileChange | None, str, tuple[str, ...]]:
     """The changelog edit, what it is for people, and the files it removes: towncrier's build when the project
     configures towncrier to write `versioning.changelog`; else the Unreleased section promoted, or (when it is
-    empty) a section written from the commits since the last tag. With no tag, nothing is written from commits:
-    that would be the whole history."""
+    empty) a section written from the commits since the last tag, with `entries` (change files' groups,
+    releasekit/changefiles.py) first. With no tag, nothing is written from commits: that would be the whole history."""
     from releasekit import changelog, towncrier
 
     name = config.versioning.changelog
@@ -232,7 +234,15 @@ def changelog_change(
             )
         return None, source, ()
     after, source = changelog.update(
-        before, str(version), today, subjects, tag=tag, previous_tag=previous, repository=repository, path=name
+        before,
+        str(version),
+        today,
+        subjects,
+        tag=tag,
+        previous_tag=previous,
+        repository=repository,
+        path=name,
+        entries=entries,
     )
     line = changelog.line_of(after, str(version), path=name)
     change = FileChange(

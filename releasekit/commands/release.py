@@ -7,7 +7,7 @@ import argparse
 import datetime
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,10 +16,13 @@ from releasekit.links import docs
 from releasekit.output import say
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import semver
 
     from releasekit.backends.git import Git, Status
     from releasekit.backends.github import GitHub
+    from releasekit.changefiles import ChangeFile, ChangeSet, Pending
     from releasekit.config.loader import Located
     from releasekit.config.model import Config
     from releasekit.conventional import Commit, Decision
@@ -83,6 +86,8 @@ class _Session:
     waited: float = 0.0
     package: str | None = None  # the package released (`located` is then its view), or None: the repository
     whole: Located | None = None  # with a package: the repository's whole config, which the workflows come from
+    changes: ChangeSet | None = None  # the change files (releasekit/changefiles.py), read once
+    added: dict[str, frozenset[str]] = field(default_factory=dict)  # release tag -> change files added since it
 
     def view(self, name: str) -> None:
         """Release one package from here on: `located` becomes its view (`Config.for_package`), which the whole
@@ -331,6 +336,8 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
     print(f"releasekit release {named}{version} ({plan.repository}; latest release {previous or 'none'})")
     if decided:
         print(f"  {decided.summary}")
+        for note in decided.kept:
+            print(f"  {note}")
     print("preflight")
     ctx = preflight.Context(
         located=located,
@@ -406,16 +413,22 @@ def _plan_release(
     path = session.package_path()  # a package: only the commits that touch its folder are its own
     commits = _commits(git, previous, path) if fetched else []
     decided = None
+    pending: list[Pending] = []
     if word.strip().lower() == "auto":
-        word, decided = _auto(config, latest, fetched, commits, path)
+        pending = _pending(session, previous) if fetched else []
+        word, decided = _auto(config, latest, fetched, commits, path, pending=pending)
     version = resolve_target(word, counted, pre, tag_format=fmt, scheme=scheme, today=day, tagged=latest is not None)
     tag = tag_for(version, fmt)
     subjects = _subjects(git, commits, previous, fetched=fetched, path=path)
     today = day.isoformat()
     changes = list(plan_bumps(root, config.versioning.files, version))
     log_change, log_source, log_removed = planning.changelog_change(
-        config, root, version, tag=tag, previous=previous, today=today, subjects=subjects
+        config, root, version, tag=tag, previous=previous, today=today, subjects=subjects, entries=_entries(pending)
     )
+    if decided is not None and session.package is not None and pending:
+        gone, kept = _consumed(session, pending, {session.package})
+        decided = _Auto(decided.summary, decided.decision, decided.pending, tuple(kept))
+        log_removed = (*log_removed, *gone)
     if log_change is not None:
         changes.append(log_change)
     next_dev, next_dev_note = plan_next_dev(config, root, version, changes, day)
@@ -479,13 +492,18 @@ class _NoTagYet(UsageError):
 
 @dataclass(frozen=True)
 class _Auto:
-    """What `release auto` decided, for the plan and the first lines of the output."""
+    """What `release auto` decided, for the plan and the first lines of the output: from the commits and the
+    change files (`pending`); `kept`: the change files this package's release alone would keep, and why."""
 
     summary: str
     decision: Decision
+    pending: tuple[Pending, ...] = ()
+    kept: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
-        return [self.summary, *(f"  {line}" for line in self.decision.lines())]
+        files = [f"  change files ({len(self.pending)}):"] if self.pending else []
+        files += [f"    {p.line()}" for p in self.pending]
+        return [self.summary, *(f"  {line}" for line in self.decision.lines()), *files]
 
 
 def _auto(
@@ -494,9 +512,13 @@ def _auto(
     fetched: bool,
     commits: list[Commit],
     path: str | None = None,
+    *,
+    pending: Sequence[Pending] = (),
 ) -> tuple[str, _Auto]:
-    """The bump word `auto` stands for, from the conventional commits since the latest release tag (see
-    releasekit/conventional.py); raises _NothingToRelease when none of them releases anything."""
+    """The bump word `auto` stands for: the highest of the conventional commits' since the latest release tag (see
+    releasekit/conventional.py) and the pending change files' (releasekit/changefiles.py, taken as written); raises
+    _NothingToRelease when none of them releases anything."""
+    from releasekit.changefiles import highest
     from releasekit.conventional import breaking_word, decide
 
     fmt = config.project.tag_format
@@ -510,24 +532,98 @@ def _auto(
     if not fetched:
         raise ReleasekitError(f"{tag} is on origin but not here, so its commits cannot be read; `git fetch --tags`")
     decision = decide(commits, path=path)
-    if decision.bump is None:
+    if decision.bump is None and not pending:
         msg = (
             f"nothing to release since {tag}: {decision.seen()} (a feat, fix or perf commit, or a breaking change, "
             "makes a release); nothing was changed"
         )
         raise _NothingToRelease(msg)
     calver = config.versioning.scheme == "calver"
-    word = breaking_word(decision.bump, current.major, before_1=config.release.breaking_before_1, calver=calver)
+    before_1 = config.release.breaking_before_1
+    from_commits = (
+        breaking_word(decision.bump, current.major, before_1=before_1, calver=calver) if decision.bump else None
+    )
+    word = highest([from_commits, *(p.bump for p in pending)])
+    assert word is not None  # a commit or a change file bumps
     why = ""
-    if word != decision.bump:
+    if from_commits is not None and from_commits != decision.bump and word == from_commits:
         why = f" (a breaking change before 1.0.0: release.breaking-before-1 is {config.release.breaking_before_1})"
         if calver:
             why = " (a breaking change: calver has no major)"
     counted = len(decision.commits)
     noun = "commit" if counted == 1 else "commits"
     under = f" under {path}" if path is not None else ""
-    summary = f"auto: {word}{why}, from {counted} {noun}{under} since {tag}"
-    return word, _Auto(summary, decision)
+    files = f" and {len(pending)} change file{'s' * (len(pending) != 1)}" if pending else ""
+    summary = f"auto: {word}{why}, from {counted} {noun}{under}{files} since {tag}"
+    return word, _Auto(summary, decision, tuple(pending))
+
+
+def _change_set(session: _Session) -> ChangeSet:
+    from releasekit.changefiles import gather
+
+    if session.changes is None:
+        whole = session.whole or session.located
+        session.changes = gather(whole.root, whole.config)
+    return session.changes
+
+
+def _added_since(session: _Session, tag: str | None) -> frozenset[str] | None:
+    """The change files committed since `tag` (None: no tag, every file counts): a file older than a package's
+    release tag was consumed by that release."""
+    from releasekit.changefiles import DIRECTORIES
+
+    if tag is None:
+        return None
+    if tag not in session.added:
+        out = session.git.out("log", "--format=", "--name-only", "--diff-filter=A", f"{tag}..HEAD", "--", *DIRECTORIES)
+        session.added[tag] = frozenset(out.split())
+    return session.added[tag]
+
+
+def _latest_tag(session: _Session, name: str) -> str | None:
+    from releasekit.version import latest_release
+
+    whole = (session.whole or session.located).config
+    package = whole.for_package(name)
+    found = latest_release(session.git.tags(), package.project.tag_format, scheme=package.versioning.scheme)
+    return found[0] if found else None
+
+
+def _counts(session: _Session, name: str, file: ChangeFile) -> bool:
+    """Whether `file` still bumps package `name`: committed after its latest release tag."""
+    added = _added_since(session, _latest_tag(session, name))
+    return added is None or file.path in added
+
+
+def _pending(session: _Session, previous: str | None) -> list[Pending]:
+    """The change files that bump the session's package (none for a repository without `packages:`)."""
+    if session.package is None:
+        return []
+    changes = _change_set(session)
+    if not changes.entries:
+        return []
+    added = _added_since(session, previous)
+    return changes.for_package(session.package, lambda f: added is None or f.path in added)
+
+
+def _consumed(session: _Session, pending: Sequence[Pending], released: set[str]) -> tuple[list[str], list[str]]:
+    """The change files the release of `released` deletes, and a note for each it keeps."""
+    from releasekit.changefiles import consumed
+
+    used = {p.file.path for p in pending}
+    entries = [e for e in _change_set(session).entries if e.file.path in used]
+    return consumed(entries, released, lambda name, file: _counts(session, name, file))
+
+
+def _entries(pending: Sequence[Pending]) -> list[tuple[str, list[str]]]:
+    """The change files' bodies as changelog groups by bump kind, changesets' headings."""
+    from releasekit.changefiles import ORDER, entry_text
+
+    return [
+        (f"{bump.capitalize()} Changes", [entry_text(p.file.body) for p in pending if p.bump == bump])
+        for bump in ORDER
+        if any(p.bump == bump for p in pending)
+    ]
 
 
 def _held(located: Located) -> tuple[str, semver.Version] | None:

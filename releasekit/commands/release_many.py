@@ -73,12 +73,13 @@ def release_every(args: argparse.Namespace, session: _Session, git_dir: Path) ->
         changes, dependents = follow(
             session.located.root, session.located.config, {p.name: p.plan.version for p in planned}, changes
         )
-        print(_header(session, planned, left))
+        gone, notes = _change_files(session, planned)
+        print(_header(session, planned, left) + "".join(f"\n  change files: {note}" for note in notes))
         verdicts = _check(args, session, planned, changes)
     except KeyboardInterrupt:
         raise Interrupted("stopped during the preflight checks: nothing was changed") from None
     failed = [v for v in verdicts if not v.ok and not v.skipped]
-    journal = _journal(session, planned, changes)
+    journal = _journal(session, planned, changes, gone)
     if args.dry_run:
         print()
         print(describe(planned, left, changes, journal, dependents), end="")
@@ -186,6 +187,17 @@ def _merge3(path: str, base: str, mine: tuple[str, str], theirs: tuple[str, str]
     return "".join(out)
 
 
+def _change_files(session: _Session, planned: list[Planned]) -> tuple[list[str], list[str]]:
+    """The change files (releasekit/changefiles.py) this release deletes: each whose every package still counting it
+    is released now; and the notes for the plan: the files kept, and keys that name no declared package."""
+    from releasekit.commands.release import _change_set, _consumed
+
+    pending = [p for one in planned if one.decided for p in one.decided.pending]
+    gone, kept = _consumed(session, pending, {p.name for p in planned}) if pending else ([], [])
+    notes = list(_change_set(session).notes) if session.changes is not None else []
+    return gone, [*kept, *notes]
+
+
 def _header(session: _Session, planned: list[Planned], left: list[tuple[str, str]]) -> str:
     repository = session.located.config.project.repository
     total = len(planned) + len(left)
@@ -247,7 +259,7 @@ def _check(
     return verdicts
 
 
-def _journal(session: _Session, planned: list[Planned], changes: list[FileChange]) -> Journal:
+def _journal(session: _Session, planned: list[Planned], changes: list[FileChange], gone: Sequence[str] = ()) -> Journal:
     from releasekit.journal import Journal, now
 
     first = planned[0].plan
@@ -259,7 +271,7 @@ def _journal(session: _Session, planned: list[Planned], changes: list[FileChange
         base=first.base,
         message=session.located.config.release.commit_message.replace("{version}", versions),
         files={c.path: c.after for c in changes},
-        removed=sorted({path for p in planned for path in p.plan.removed}),
+        removed=sorted({*(path for p in planned for path in p.plan.removed), *gone}),
         started=now(),
         tags={p.plan.tag: p.plan.message for p in planned},
         packages={p.name: str(p.plan.version) for p in planned},
@@ -275,6 +287,8 @@ def describe(
 ) -> str:
     """The whole release as text, each package's decision with its commits, the siblings' requirements that follow
     them (`dependents`), the diffs: what `--dry-run` prints."""
+    from releasekit.changefiles import removed_text
+
     first = planned[0].plan
     count = f"{len(planned)} package{'s' * (len(planned) != 1)}"
     out = [f"Plan: release {count} of {first.repository} in one commit"]
@@ -287,9 +301,8 @@ def describe(
         out += [f"   {c.path}: {c.reason} {c.old or '(new)'} -> {c.new}" for c in p.plan.changes]
         out.append(f"   changelog ({p.name}): {p.plan.changelog_source}")
     out += [f"   dependents: {line}" for line in dependents]
-    removed = journal.removed
-    if removed:
-        out.append(f"   remove {len(removed)} news fragment{'s' * (len(removed) != 1)}: {', '.join(removed)}")
+    if journal.removed:
+        out.append(f"   remove {removed_text(journal.removed)}")
     out.append("")
     out += [change.diff().rstrip("\n") for change in changes]
     tags = ", ".join(journal.all_tags())
