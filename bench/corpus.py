@@ -52,6 +52,8 @@ class Outcome:
     rehearsal: str = ""
     failed: str = ""
     filled: list[str] = field(default_factory=list)
+    auto: str = ""  # a monorepo: what `release auto --dry-run` plans (change files and commits), and its time
+    auto_ms: float = 0.0
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[int, str, float]:
@@ -219,6 +221,9 @@ def rehearse(entry: Path, work: Path, materialize: Path) -> Outcome:
         if code != 0:
             outcome.failed = f"dry run: {_last_error(output)}"
             return outcome
+        if package:  # a monorepo: every changed package, from its commits and change files
+            code, output, outcome.auto_ms = run(releasekit("release", "auto", "--dry-run"), repo, env, log)
+            outcome.auto = _auto_plan(output) if code == 0 else f"exit {code}: {_last_error(output)}"
         code, output, _ = run(releasekit("release", *package, "patch", "--poll", "0.2"), repo, env, log)
         released = re.search(r"^Released (\S+): (\S+)", output, re.MULTILINE)
         outcome.rehearsal = f"published {released.group(1)}" if released else f"exit {code}"
@@ -251,6 +256,14 @@ def _package_to_release(repo: Path, latest_tag: str | None) -> list[str]:
     return (tagged or names)[:1]
 
 
+def _auto_plan(output: str) -> str:
+    """`release auto --dry-run`'s first line and the packages it plans (`fs-js 2.0.2`)."""
+    lines = output.splitlines()
+    planned = [m.group(1) for m in (re.match(r"^  (\S+ \d\S*) \(latest release", line) for line in lines) if m]
+    head = lines[0].removeprefix("releasekit release auto: ") if lines else "no output"
+    return f"{head}: {', '.join(planned)}" if planned else head
+
+
 def _last_error(output: str) -> str:
     """The line that says why a command stopped: a failed preflight check, else the command's error line."""
     lines = output.strip().splitlines()
@@ -279,6 +292,9 @@ def table(outcomes: list[Outcome]) -> str:
     filled = [f"- {o.entry}: {', '.join(o.filled)}" for o in outcomes if o.filled]
     if filled:
         rows += ["", "Stand-ins written for files the corpus leaves out (the build or towncrier reads them):", *filled]
+    auto = [f"- {o.entry}: {o.auto_ms:.0f} ms; {o.auto}" for o in outcomes if o.auto]
+    if auto:
+        rows += ["", "`release auto --dry-run` in a monorepo (commits and change files):", *auto]
     return "\n".join(rows + (["", "Stopped:", *failures] if failures else []))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 import semver
@@ -30,7 +31,11 @@ from releasekit.versionfiles import FileChange
 
 FLUXION = (EXAMPLES / "fluxion" / "CHANGELOG.md").read_text()
 REPO = "https://github.com/fluxion-app/fluxion"
-LINKS = {"repository": "fluxion-app/fluxion"}
+class _Links(TypedDict):
+    repository: str
+
+
+LINKS: _Links = {"repository": "fluxion-app/fluxion"}
 
 PROMOTED = """\
 # Changelog

@@ -600,7 +600,7 @@ def _pending(session: _Session, previous: str | None) -> list[Pending]:
     if session.package is None:
         return []
     changes = _change_set(session)
-    if not changes.entries:
+    if not changes.for_package(session.package):  # git is asked only about a package that a change file names
         return []
     added = _added_since(session, previous)
     return changes.for_package(session.package, lambda f: added is None or f.path in added)
