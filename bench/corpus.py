@@ -11,6 +11,11 @@ time `init` and the dry run took, and how the rehearsal ended.
 Where ../shared/corpus is absent (a clone of releasekit alone), it says so and exits 0: the corpus is test data
 that lives beside the project, not in it. `--corpus DIR` names another one, `--only NAME` runs some entries,
 `--keep DIR` keeps the work directory.
+
+In a monorepo with covector change files (`.changes/config.json`), the rehearsal then releases TWO packages in one
+push: it commits a change file naming a second package (`patch`) beside the pending ones, runs `release auto`
+against the sandbox, and follows both tags' release runs to their published GitHub releases (the table's
+`release auto` column; the details below it).
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from releasekit.sandbox.app import Sandbox
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus"
@@ -54,6 +63,8 @@ class Outcome:
     filled: list[str] = field(default_factory=list)
     auto: str = ""  # a monorepo: what `release auto --dry-run` plans (change files and commits), and its time
     auto_ms: float = 0.0
+    several: str = ""  # a monorepo: `release auto` of two packages in one push: the tags, runs and releases
+    several_detail: list[str] = field(default_factory=list)
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], log: Path) -> tuple[int, str, float]:
@@ -205,15 +216,7 @@ def rehearse(entry: Path, work: Path, materialize: Path) -> Outcome:
             return outcome
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "chore: release with releasekit")
-        git(repo, "push", "-q", "origin", branch)
-        # As a release engineer does: wait for CI on the commit to be released to finish (the sandbox's jobs are
-        # simulated and quick), so the preflight's CI check reads results, not runs in progress.
-        head = git(repo, "rev-parse", "HEAD")
-        hub.wait_for(
-            lambda: all(r.status == "completed" for r in hub.runs(name) if r.head_sha == head),
-            timeout=120,
-            what="CI on the commit to release",
-        )
+        _push_and_wait_for_ci(repo, hub, name, branch)
 
         dry_run = releasekit("release", *package, "patch", "--dry-run")
         code, output, outcome.dry_ms = run(dry_run, repo, env, log)
@@ -229,7 +232,92 @@ def rehearse(entry: Path, work: Path, materialize: Path) -> Outcome:
         outcome.rehearsal = f"published {released.group(1)}" if released else f"exit {code}"
         if code != 0:
             outcome.failed = f"release: {_last_error(output)}"
+        elif package:
+            outcome.several = _release_two(
+                repo, hub, name=name, branch=branch, env=env, log=log, outcome=outcome, just_released=package[0]
+            )
     return outcome
+
+
+def _push_and_wait_for_ci(repo: Path, hub: Sandbox, name: str, branch: str) -> None:
+    """Push the branch, then, as a release engineer does, wait for CI on the commit to be released to finish (the
+    sandbox's jobs are simulated and quick), so the preflight's CI check reads results, not runs in progress."""
+    git(repo, "push", "-q", "origin", branch)
+    head = git(repo, "rev-parse", "HEAD")
+    hub.wait_for(
+        lambda: all(r.status == "completed" for r in hub.runs(name) if r.head_sha == head),
+        timeout=120,
+        what="CI on the commit to release",
+    )
+
+
+def _release_two(
+    repo: Path,
+    hub: Sandbox,
+    *,
+    name: str,
+    branch: str,
+    env: dict[str, str],
+    log: Path,
+    outcome: Outcome,
+    just_released: str,
+) -> str:
+    """A monorepo's `release auto` of two packages in one push: a covector change file naming a second package
+    (the first declared one that `release auto` does not plan yet, not the one just released, known to covector) with
+    `patch`, committed and pushed beside the pending change files; `release auto`; then each tag's release run
+    followed to its published GitHub release. What happened, in a few words (details in `outcome.several_detail`)."""
+    from releasekit.config.loader import load
+
+    covector = repo / ".changes" / "config.json"
+    if not covector.is_file():
+        return "skipped: no covector .changes/config.json to write a change file for"
+    keys = set(json.loads(covector.read_text(encoding="utf-8")).get("packages", {}))
+    code, output, _ = run(releasekit("release", "auto", "--dry-run"), repo, env, log)
+    if code != 0:
+        return f"dry run: exit {code}: {_last_error(output)}"
+    planned = set(re.findall(r"^  (\S+) \d\S* \(latest release", output, re.MULTILINE))
+    names = load(repo / "releasekit.yaml").config.package_names()
+    second = next((n for n in names if n in keys and n not in planned and n != just_released), None)
+    if second is None:
+        return "skipped: no other package to name in a change file"
+    change = repo / ".changes" / f"rehearsal-{second}.md"
+    change.write_text(f'---\n"{second}": patch\n---\n\nRehearsal: released beside the pending changes.\n', "utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", f"chore: change file for {second} (a rehearsal of two packages in one push)")
+    _push_and_wait_for_ci(repo, hub, name, branch)
+    code, output, _ = run(releasekit("release", "auto", "--poll", "0.2"), repo, env, log)
+    released = re.search(r"^Released (.+): tagged and pushed\.$", output, re.MULTILINE)
+    if code != 0 or released is None:
+        return f"exit {code}: {_last_error(output)}"
+    tags = [t.strip() for t in released.group(1).split(",")]
+    refs = {f"refs/tags/{t}" for t in tags}
+    runs = hub.wait_for(
+        lambda: (
+            found
+            if len(found := [r for r in hub.runs(name) if r.ref in refs]) == len(refs)
+            and all(r.status == "completed" for r in found)
+            else None
+        ),
+        timeout=300,
+        what="the release runs of the tags",
+    )
+    full = hub.state.repo(*name.split("/", 1))
+    releases = {r.tag_name: r for r in hub.state.releases.values() if full is not None and r.repo == full.full_name}
+    published = [t for t in tags if t in releases and not releases[t].draft]
+    for run_ in sorted(runs, key=lambda r: r.ref):
+        tag = run_.ref.removeprefix("refs/tags/")
+        release = releases.get(tag)
+        state = "none" if release is None else "draft" if release.draft else "published"
+        assets = ", ".join(a.name for a in release.assets) if release is not None and release.assets else "no assets"
+        notes = (release.body or "").strip().splitlines() if release is not None else []
+        outcome.several_detail.append(
+            f"{tag}: run {run_.conclusion}; GitHub release {state} ({assets}; notes: {notes[0] if notes else '-'})"
+        )
+    conclusions = sorted({r.conclusion or r.status for r in runs})
+    return (
+        f"{len(tags)} tags in one push ({', '.join(tags)}); {len(runs)} runs {'/'.join(conclusions)}; "
+        f"{len(published)} GitHub releases published"
+    )
 
 
 def _what_init_wrote(repo: Path) -> str:
@@ -280,13 +368,13 @@ def _last_error(output: str) -> str:
 def table(outcomes: list[Outcome]) -> str:
     rows = [
         "| entry | init wrote | plan (latest -> next) | tag | files it edits | changelog | init ms | dry run ms "
-        "| rehearsal |",
-        "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- |",
+        "| rehearsal | release auto (monorepo) |",
+        "| --- | --- | --- | --- | --- | --- | ---: | ---: | --- | --- |",
     ]
     for o in outcomes:
         rows.append(
             f"| {o.entry} | {o.init} | {o.plan or '-'} | {o.tag or '-'} | {', '.join(o.files) or '-'} | "
-            f"{o.changelog or '-'} | {o.init_ms:.0f} | {o.dry_ms:.0f} | {o.rehearsal or '-'} |"
+            f"{o.changelog or '-'} | {o.init_ms:.0f} | {o.dry_ms:.0f} | {o.rehearsal or '-'} | {o.several or '-'} |"
         )
     failures = [f"- {o.entry}: {o.failed}" for o in outcomes if o.failed]
     filled = [f"- {o.entry}: {', '.join(o.filled)}" for o in outcomes if o.filled]
@@ -295,6 +383,9 @@ def table(outcomes: list[Outcome]) -> str:
     auto = [f"- {o.entry}: {o.auto_ms:.0f} ms; {o.auto}" for o in outcomes if o.auto]
     if auto:
         rows += ["", "`release auto --dry-run` in a monorepo (commits and change files):", *auto]
+    several = [f"- {o.entry}: {line}" for o in outcomes for line in o.several_detail]
+    if several:
+        rows += ["", "`release auto` in a monorepo, two packages in one push (each tag's run and release):", *several]
     return "\n".join(rows + (["", "Stopped:", *failures] if failures else []))
 
 

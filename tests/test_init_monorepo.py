@@ -88,6 +88,8 @@ def test_init_writes_the_packages_of_a_pnpm_workspace(tmp_path: Path) -> None:
     assert "found     2 packages: @acme/api, @acme/ui (`packages:` in releasekit.yaml)" in result.stdout
     assert "\n# A monorepo: pnpm-workspace.yaml declares 2 packages with 2 different versions" in text
     assert '  "@acme/ui":\n    path: packages/ui\n    tag-format: "@acme/ui-v{version}"  # no tag yet,' in text
+    # No package publishes files, yet each gets its GitHub release: the release workflow starts on every family.
+    assert config.workflows["release"].triggers.push == PushTrigger(tags=("@acme/api-v*", "@acme/ui-v*"))
 
 
 def test_init_single_writes_the_repository_itself(tmp_path: Path) -> None:
@@ -176,7 +178,7 @@ def test_init_writes_the_python_packages_of_a_uv_workspace(tmp_path: Path) -> No
     assert (x.publish.python, y.publish.python) == (PythonPackage(path="libs/x"), PythonPackage(path="libs/y"))
     assert (x.versioning.scheme, y.versioning.scheme) == ("semver", "pep440")  # as each writes its version
     assert config.publish.python is None  # the root is no Python project: nothing published from it
-    # The release workflow starts on the Python packages' tag families and publishes the package a tag names.
+    # The release workflow starts on the packages' tag families and publishes the package a tag names.
     assert config.workflows["release"].triggers.push == PushTrigger(tags=("x-v*", "y-v*"))
     note = "note: the Python packages (x, y) declare publish.python: the release workflow uploads the one a pushed "
     assert note in result.stderr

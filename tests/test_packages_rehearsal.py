@@ -2,7 +2,8 @@
 package's tag family and runs one job that publishes the package the tag names. One end-to-end scene: three packages,
 their generated workflows committed, the sandbox as origin running the real `releasekit publish` in that job;
 `release auto` after a `feat:` in alpha and a `fix:` in beta ends with two tags, two runs and two published GitHub
-releases, each with its own package's changelog section and asset, and nothing for gamma. The generated workflow
+releases, each with its own package's changelog section, alpha's with its asset, beta's (a package that declares no
+publish settings) with its notes only, and nothing for gamma. The generated workflow
 passes actionlint, check-jsonschema and zizmor (pedantic)."""
 
 from __future__ import annotations
@@ -31,15 +32,15 @@ PACKAGE = """  {name}:
         - path: {name}/pyproject.toml
           toml: project.version
       changelog: {name}/CHANGELOG.md
-    publish:
-      assets: [{name}/NOTICE.txt]
-"""
+{publish}"""
+PUBLISH = "    publish:\n      assets: [{name}/NOTICE.txt]\n"
 CONFIG = (
     "project:\n  name: mono\n  repository: acme/mono\n"
     "machines:\n  linux:\n    runner: ubuntu-24.04\n    python: '3.12'\n"
     "workflows:\n  release:\n    triggers:\n      push:\n        tags: [alpha-v*, beta-v*, gamma-v*]\n"
     "    machines: [linux]\n"
-    "packages:\n" + "".join(PACKAGE.format(name=n) for n in NAMES)
+    "packages:\n"
+    + "".join(PACKAGE.format(name=n, publish="" if n == "beta" else PUBLISH.format(name=n)) for n in NAMES)
 )
 LOG = "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2026-01-05\n\n- First.\n"
 
@@ -98,13 +99,20 @@ def test_a_monorepo_rehearsal_publishes_each_released_package_and_nothing_else(
     assert full is not None
     releases = {r.tag_name: r for r in hub.state.releases.values() if r.repo == full.full_name}
     assert sorted(releases) == ["alpha-v1.1.0", "beta-v1.0.1"]  # nothing for gamma
-    for tag, entry in (("alpha-v1.1.0", "- **start:** start twice as fast"), ("beta-v1.0.1", "- empty")):
+    for tag, entry, assets in (
+        ("alpha-v1.1.0", "- **start:** start twice as fast", ["NOTICE.txt", "SHA256SUMS"]),
+        ("beta-v1.0.1", "- empty", []),  # beta publishes no file: its notes only, no SHA256SUMS of nothing
+    ):
         release = releases[tag]
         assert not release.draft and release.body is not None and entry in release.body, (tag, release.body)
-        assert sorted(a.name for a in release.assets) == ["NOTICE.txt", "SHA256SUMS"]
+        assert sorted(a.name for a in release.assets) == assets, tag
     assert "start twice as fast" not in (releases["beta-v1.0.1"].body or "")  # each its own package's notes
     assert not any(ref.startswith("refs/tags/gamma-v1.0.1") for ref in remote_refs(repo))
     assert len(hub.runs(REPOSITORY)) == 2  # the branch push started nothing, gamma had no tag to start a run
+    again = run_releasekit("publish", "beta-v1.0.1", cwd=repo, env=hub.env())  # re-runnable: left as it is
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.endswith("\nbeta-v1.0.1 was already published; nothing changed.\n"), again.stdout
+    assert hub.state.releases[releases["beta-v1.0.1"].id].assets == []
 
 
 # -- the generated workflow ------------------------------------------------------------------------------------------
@@ -153,21 +161,24 @@ PYTHON_PACKAGES = """  app:
 def test_permissions_environment_and_secrets_are_those_the_packages_need(tmp_path: Path) -> None:
     root = _config(tmp_path, PYTHON_PACKAGES)
     plan = packages_release(parse((root / "releasekit.yaml").read_text(), "releasekit.yaml", root).config, None)
-    assert (plan.publishing, plan.silent, plan.tags) == (("app", "lib"), ("docs",), ("app-v*", "lib\\+*"))
+    assert (plan.publishing, plan.silent) == (("app", "lib"), ("docs",))
+    assert plan.tags == ("app-v*", "docs-v*", "lib\\+*")  # every package's: docs gets a notes-only release
     assert (plan.trusted, plan.environments, plan.token_secrets) == (True, ("pypi",), ("LIB_TOKEN",))
     result = run_releasekit("workflows", cwd=root)
     assert result.returncode == 0, result.stderr
     text = (root / ".github/workflows/release.yml").read_text()
-    # Only the publishing packages' tag families (docs publishes nothing), added to the declared triggers.
-    assert 'on:\n  push:\n    tags:\n      - "app-v*"\n      - "lib\\\\+*"\n  workflow_dispatch: {}\n' in text
+    # Every package's tag family (docs publishes no file, but gets its release), added to the declared triggers.
+    tags = '    tags:\n      - "app-v*"\n      - "docs-v*"\n      - "lib\\\\+*"\n'
+    assert f"on:\n  push:\n{tags}  workflow_dispatch: {{}}\n" in text
     assert "    environment:\n      name: pypi\n" in text
     assert "      id-token: write # trusted publishing" in text  # app uploads to PyPI by trusted publishing
     assert "          LIB_TOKEN: ${{ secrets.LIB_TOKEN }}\n" in text
 
-    nothing = _config(tmp_path / "n", "  docs:\n    path: docs\n")
-    refused = run_releasekit("workflows", cwd=nothing)
-    assert refused.returncode == 2
-    assert "workflows.release: the release template has nothing to publish: no package declares" in refused.stderr
+    notes = _config(tmp_path / "n", "  docs:\n    path: docs\n")  # no package publishes a file: notes only
+    written = run_releasekit("workflows", cwd=notes)
+    assert written.returncode == 0, written.stderr
+    text = (notes / ".github/workflows/release.yml").read_text()
+    assert '      - "docs-v*"\n' in text and "      contents: write" in text and "id-token" not in text
     two = _config(tmp_path / "e", PYTHON_PACKAGES, workflow="    environment: release\n")
     refused = run_releasekit("workflows", cwd=two)
     assert refused.returncode == 2

@@ -242,12 +242,9 @@ def scaffold(detection: Detection, name: str, packages: Sequence[PackagePlan] = 
         '    python: "3.12"',
         "",
     ]
-    # A monorepo's release workflow starts on the tags of the packages that publish (the Python ones), if any.
-    package_tags = (
-        [p.tag_format.replace("{name}", p.name) for p in packages if p.package.manifest == "pyproject.toml"]
-        if packages
-        else None
-    )
+    # A monorepo's release workflow starts on every package's tags: each gets its GitHub release (the Python ones
+    # their distributions too, the others their changelog section as notes).
+    package_tags = [p.tag_format.replace("{name}", p.name) for p in packages] if packages else None
     workflow_lines, release_file, existing = _workflow_lines(detection, pyprojects, package_dir, package_tags)
     lines += workflow_lines
     if existing:  # the project's own workflow uploads; a release still checks the package builds and is new there
@@ -359,8 +356,8 @@ def _workflow_lines(
     detection: Detection, pyprojects: list[str], package_dir: str, package_tags: Sequence[str] | None = None
 ) -> tuple[list[str], str, bool]:
     """The scaffold's `existing-workflows` and `workflows`, the file that will release, and whether that file is
-    one of the project's own. In a monorepo, `package_tags` are its publishing packages' tag formats: the release
-    workflow (written only when there are some) starts on their tag families and publishes the package a tag names.
+    one of the project's own. In a monorepo, `package_tags` are its packages' tag formats: the release workflow
+    starts on their tag families and publishes the package a tag names (its GitHub release, and what it publishes).
 
     Workflows the project has are kept as they are; a generated one is declared only for what none of them does
     (two workflows publishing one tag would upload twice), and never under a file name already taken."""

@@ -1,7 +1,8 @@
 """Publish a tagged version: build and check the Python distributions, upload them to the configured index, and
 publish the GitHub release (a draft first, then the assets and SHA256SUMS, then the notes). When the release is
 already published, attach the files it lacks (the installers a later workflow builds) and update its SHA256SUMS.
-Safe to run again."""
+In a monorepo, a package that publishes no file (no publish.python, no publish.assets) gets its release with its
+notes only. Safe to run again."""
 
 from __future__ import annotations
 
@@ -64,8 +65,11 @@ def run(args: argparse.Namespace) -> int:
 
     located = load(Path(args.directory) / args.config)
     config, root = located.config, located.root
+    notes_only = False
     if config.packages:  # a monorepo: the tag names the package, whose view is published
         config = _package_view(config, args.tag)
+        # A package that publishes nothing (no publish.python, no publish.assets) still gets its GitHub release.
+        notes_only = config.publish.python is None and not config.publish.assets
     version = version_from_tag(args.tag, config.project.tag_format, config.versioning.scheme)
     if version is None:
         msg = (
@@ -85,7 +89,9 @@ def run(args: argparse.Namespace) -> int:
         from releasekit.steps.publish import local_assets, publish_release
 
         assets = local_assets(files)
-        if not assets:
+        if notes_only and not assets:
+            report("assets", "none: the package declares no publish.python or publish.assets, its notes only")
+        elif not assets:
             msg = (
                 "nothing to publish: no Python package is configured (publish.python) and no file matches "
                 "publish.assets; build the assets first, or pass --dist DIR"
@@ -107,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
     skipped = sum(a.action == "skip" for a in outcome.actions)
     if outcome.already_published:
         print(_attached_summary(args.tag, outcome))
+    elif not outcome.actions:
+        print(f"Published {args.tag}: its notes, nothing to attach. {outcome.release.html_url}")
     else:
         print(f"Published {args.tag}: {uploaded} uploaded, {skipped} already there. {outcome.release.html_url}")
     return 0

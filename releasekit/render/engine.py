@@ -327,11 +327,6 @@ class _Context:
         """The release of the config's packages (the release template with `packages:`); a config it cannot
         release from one job is refused, at the key to change."""
         found = packages.packages_release(self.config, self.wf.environment)
-        if not found.publishing:
-            self.fail(
-                "the release template has nothing to publish: no package declares publish.python or publish.assets "
-                "(`releasekit publish` needs a distribution or a file to attach)"
-            )
         if len(found.environments) > 1:
             self.fail(
                 f"the packages are published by one job, in one deployment environment, but it would need "

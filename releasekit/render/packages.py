@@ -27,17 +27,18 @@ def tag_glob(tag_format: str) -> str:
 class PackagesRelease:
     """What the release template of a config with `packages:` writes."""
 
-    publishing: tuple[str, ...]  # the packages a tag of which starts the workflow: each publishes something
-    silent: tuple[str, ...]  # the packages that publish nothing (no publish.python, no publish.assets)
-    tags: tuple[str, ...]  # their tag families as push filters, deduplicated, in the packages' order
+    publishing: tuple[str, ...]  # the packages that publish files: a distribution or assets
+    silent: tuple[str, ...]  # the packages that publish no file (no publish.python, no publish.assets): notes only
+    tags: tuple[str, ...]  # every package's tag family as a push filter, deduplicated, in the packages' order
     trusted: bool  # some package uploads to PyPI or TestPyPI by trusted publishing: the job needs `id-token: write`
     environments: tuple[str, ...]  # the deployment environments asked for (the workflow's, the Python packages')
     token_secrets: tuple[str, ...]  # the upload token secrets of the packages that upload to a URL index
 
 
 def packages_release(config: model.Config, workflow_environment: str | None) -> PackagesRelease:
-    """The release of `config`'s packages: a package publishes when it declares publish.python or publish.assets
-    (`releasekit publish` refuses a release with nothing to attach), and only its tags start the workflow."""
+    """The release of `config`'s packages: every package's tags start the workflow, since each gets its GitHub
+    release (`releasekit publish` gives a package with no publish.python and no publish.assets one with its notes
+    only); the permissions and secrets are those the packages that publish files need."""
     publishing, silent, tags = [], [], []
     trusted = False
     environments = {workflow_environment} if workflow_environment else set()
@@ -45,13 +46,13 @@ def packages_release(config: model.Config, workflow_environment: str | None) -> 
     for name in config.package_names():
         package = config.packages[name]
         publish = package.publish
+        glob = tag_glob(package.tag_format_for(name))
+        if glob not in tags:
+            tags.append(glob)
         if publish.python is None and not publish.assets:
             silent.append(name)
             continue
         publishing.append(name)
-        glob = tag_glob(package.tag_format_for(name))
-        if glob not in tags:
-            tags.append(glob)
         if publish.python is not None:
             environments.add(publish.python.environment)
             if publish.python.trusted_publishing:

@@ -168,7 +168,7 @@ def plan_attach(local: Sequence[LocalAsset], remote: Sequence[AssetInfo], *, rep
         listed=tuple(sorted(hashes)),
         left_out=tuple(sorted(n for n in left_out if n not in hashes)),
         existing=existing,
-        write=stale or any(a.action != "skip" for a in actions),
+        write=bool(hashes) and (stale or any(a.action != "skip" for a in actions)),  # nothing to sum: none
     )
     return AttachPlan(actions, sums)
 
@@ -209,7 +209,9 @@ def publish_release(
     remote = release.assets if release else ()
     actions = plan_assets(files, remote, replace=replace)
     # SHA256SUMS is derived from the files: a resumed draft's older one is brought up to date, never a conflict.
-    actions += plan_assets([write_sums(files, scratch)], remote, replace=True)
+    # A release with no files (a package's notes only) gets none: there is nothing to sum.
+    if files:
+        actions += plan_assets([write_sums(files, scratch)], remote, replace=True)
     if release is None:
         release = gh.create_release(tag, name=tag, body=notes, prerelease=prerelease)
         report("release", f"draft {tag} created")
