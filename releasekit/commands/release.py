@@ -177,21 +177,9 @@ def _run(args: argparse.Namespace, session: _Session) -> int:
             named = f"{session.package} " if session.package else ""
             print(f"releasekit release {named}auto: {nothing}")
             return 0
-        failed = [v for v in verdicts if not v.ok and not v.skipped]
-        if args.dry_run:
-            print()
-            print(plan.describe(), end="")
-            if failed:
-                print(f"\nThe release would stop: {len(failed)} preflight check(s) failed.")
-                return 1
-            print("\nDry run: nothing was changed.")
-            return 0
-        if failed:
-            from releasekit.steps.preflight import PreflightError
-
-            names = ", ".join(v.name for v in failed)
-            checks = "check" if len(failed) == 1 else "checks"
-            raise PreflightError(f"{len(failed)} preflight {checks} failed ({names}); nothing was changed")
+        stopped = stop_or_go(plan.describe(), verdicts, dry_run=args.dry_run)
+        if stopped is not None:
+            return stopped
         try:
             journal = _begin(plan, git_dir, session.package)
         except KeyboardInterrupt:
@@ -691,6 +679,27 @@ def _tag_source_note(config: Config, version: semver.Version) -> str:
     if config.publish.python is not None:
         built = f"; preflight builds {config.publish.python.path} as {format_version(version, 'pep440')} and checks it"
     return f"the tag is the version (versioning.source: tag): no version file to edit{built}"
+
+
+def stop_or_go(described: str, verdicts: Sequence[Verdict], *, dry_run: bool) -> int | None:
+    """After the preflight: a dry run prints the plan and ends (exit 1 if a check failed); otherwise a failed check
+    stops the release with nothing changed. None: go on."""
+    from releasekit.steps.preflight import PreflightError
+
+    failed = [v for v in verdicts if not v.ok and not v.skipped]
+    if dry_run:
+        print()
+        print(described, end="")
+        if failed:
+            print(f"\nThe release would stop: {len(failed)} preflight check(s) failed.")
+            return 1
+        print("\nDry run: nothing was changed.")
+        return 0
+    if failed:
+        names = ", ".join(v.name for v in failed)
+        checks = "check" if len(failed) == 1 else "checks"
+        raise PreflightError(f"{len(failed)} preflight {checks} failed ({names}); nothing was changed")
+    return None
 
 
 def _verdict(v: Verdict) -> None:

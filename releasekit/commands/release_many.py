@@ -49,10 +49,9 @@ def wanted(args: argparse.Namespace, session: _Session) -> bool:
 
 
 def release_every(args: argparse.Namespace, session: _Session, git_dir: Path) -> int:
-    from releasekit.commands.release import _carry_out
+    from releasekit.commands.release import _carry_out, stop_or_go
     from releasekit.journal import Journal
     from releasekit.steps.apply import failpoint
-    from releasekit.steps.preflight import PreflightError
 
     if args.pre:
         raise UsageError("--pre makes a prerelease of one package: `releasekit release NAME minor --pre rc`")
@@ -78,20 +77,11 @@ def release_every(args: argparse.Namespace, session: _Session, git_dir: Path) ->
         verdicts = _check(args, session, planned, changes)
     except KeyboardInterrupt:
         raise Interrupted("stopped during the preflight checks: nothing was changed") from None
-    failed = [v for v in verdicts if not v.ok and not v.skipped]
     journal = _journal(session, planned, changes, gone)
-    if args.dry_run:
-        print()
-        print(describe(planned, left, changes, journal, dependents), end="")
-        if failed:
-            print(f"\nThe release would stop: {len(failed)} preflight check(s) failed.")
-            return 1
-        print("\nDry run: nothing was changed.")
-        return 0
-    if failed:
-        names = ", ".join(v.name for v in failed)
-        checks = "check" if len(failed) == 1 else "checks"
-        raise PreflightError(f"{len(failed)} preflight {checks} failed ({names}); nothing was changed")
+    described = describe(planned, left, changes, journal, dependents)
+    stopped = stop_or_go(described, verdicts, dry_run=args.dry_run)
+    if stopped is not None:
+        return stopped
     try:
         failpoint("preflight")
         journal.save(git_dir)
