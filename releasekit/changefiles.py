@@ -29,6 +29,7 @@ from typing import Literal
 import yaml
 
 from releasekit.config.model import Config
+from releasekit.conventional import ORDER, Bump
 from releasekit.errors import ReleasekitError
 
 __all__ = [
@@ -41,15 +42,12 @@ __all__ = [
     "consumed",
     "entry_text",
     "gather",
-    "highest",
     "parse",
     "read",
     "removed_text",
 ]
 
-Bump = Literal["major", "minor", "patch"]
 Tool = Literal["covector", "changesets"]
-ORDER: tuple[Bump, ...] = ("major", "minor", "patch")
 DIRECTORIES: dict[str, Tool] = {".changes": "covector", ".changeset": "changesets"}
 _SKIPPED = {"readme.md"}  # covector's readme.md, changesets' README.md
 _PRE = ("prerelease", "prepatch", "preminor", "premajor")
@@ -194,11 +192,6 @@ def gather(root: Path, config: Config) -> ChangeSet:
             notes.append(f"{f.path}: {', '.join(unknown)}: not a declared package (by {how}); left out")
         entries.append(Entry(f, packages, unknown))
     return ChangeSet(tuple(entries), tuple(notes))
-
-
-def highest(bumps: Iterable[Bump | None]) -> Bump | None:
-    found = set(bumps)
-    return next((b for b in ORDER if b in found), None)
 
 
 def consumed(

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "ORDER",
     "Bump",
     "Commit",
     "Counted",
@@ -35,12 +36,13 @@ __all__ = [
     "breaking_word",
     "bump_of",
     "decide",
+    "highest",
     "parse",
     "without_reverted",
 ]
 
 Bump = Literal["major", "minor", "patch"]
-_ORDER: tuple[Bump, ...] = ("major", "minor", "patch")
+ORDER: tuple[Bump, ...] = ("major", "minor", "patch")  # the biggest first
 RELEASING: dict[str, Bump] = {"feat": "minor", "fix": "patch", "perf": "patch"}
 # The other types of the Angular convention (commitlint's config-conventional): tallied by name; any other word
 # before a colon (`cache: ...`, `pathlib: ...` in pytest's history: a module, not a type) is an "other type".
@@ -193,7 +195,7 @@ class Decision:
     def lines(self) -> list[str]:
         """The commits that decided, grouped by what they bump (short sha and subject), then what was seen besides."""
         out: list[str] = []
-        for bump in _ORDER:
+        for bump in ORDER:
             found = self.releasing(bump)
             if found:
                 whys = ", ".join(dict.fromkeys(_plain(c.why) for c in found))
@@ -279,9 +281,14 @@ def decide(commits: Sequence[Commit], *, path: str | None = None) -> Decision:
         else:
             bump, why = bump_of(message)
             counted.append(Counted(commit, message, bump, why))
-    bumps = {c.bump for c in counted if c.bump is not None}
-    bump = next((b for b in _ORDER if b in bumps), None)
+    bump = highest(c.bump for c in counted)
     return Decision(bump=bump, commits=tuple(counted), outside=len(commits) - len(inside), path=path)
+
+
+def highest(bumps: Iterable[Bump | None]) -> Bump | None:
+    """The biggest of the bumps (None when there is none)."""
+    found = set(bumps)
+    return next((b for b in ORDER if b in found), None)
 
 
 def without_reverted(commits: Sequence[Commit]) -> list[Commit]:

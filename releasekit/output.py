@@ -12,6 +12,11 @@ def say(label: str, text: str) -> None:
     print(f"  {label:<10} {text}", flush=True)
 
 
+def count_text(n: int, noun: str) -> str:
+    """`1 commit`, `3 commits`: a count and its noun, plural with an s."""
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
 def size_text(n: int) -> str:
     """A byte count for people: 196 B, 3.6 kB, 48.2 MB (decimal units, as GitHub shows asset sizes)."""
     size = float(n)

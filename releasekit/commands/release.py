@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from releasekit.conventional import Commit, Decision
     from releasekit.journal import Journal
     from releasekit.plan import ReleasePlan
-    from releasekit.steps.preflight import Verdict
+    from releasekit.steps.preflight import Options, Verdict
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -333,13 +333,7 @@ def _plan_and_check(args: argparse.Namespace, session: _Session) -> tuple[Releas
         status=status,
         plan=plan,
         github=session.github,
-        options=preflight.Options(
-            skip_ci_check=args.skip_ci_check,
-            skip_sla_check=args.skip_sla_check,
-            now=args.clock.time if args.clock is not None else time.time,
-            build_isolation=not args.no_build_isolation,
-            index_url=index_url,
-        ),
+        options=preflight_options(args, index_url),
         remote_tags=remote_tags,
         repository=session.whole,
     )
@@ -506,8 +500,7 @@ def _auto(
     """The bump word `auto` stands for: the highest of the conventional commits' since the latest release tag (see
     releasekit/conventional.py) and the pending change files' (releasekit/changefiles.py, taken as written); raises
     _NothingToRelease when none of them releases anything."""
-    from releasekit.changefiles import highest
-    from releasekit.conventional import breaking_word, decide
+    from releasekit.conventional import breaking_word, decide, highest
 
     fmt = config.project.tag_format
     if latest is None:
@@ -605,7 +598,8 @@ def _consumed(session: _Session, pending: Sequence[Pending], released: set[str])
 
 def _entries(pending: Sequence[Pending]) -> list[tuple[str, list[str]]]:
     """The change files' bodies as changelog groups by bump kind, changesets' headings."""
-    from releasekit.changefiles import ORDER, entry_text
+    from releasekit.changefiles import entry_text
+    from releasekit.conventional import ORDER
 
     return [
         (f"{bump.capitalize()} Changes", [entry_text(p.file.body) for p in pending if p.bump == bump])
@@ -679,6 +673,19 @@ def _tag_source_note(config: Config, version: semver.Version) -> str:
     if config.publish.python is not None:
         built = f"; preflight builds {config.publish.python.path} as {format_version(version, 'pep440')} and checks it"
     return f"the tag is the version (versioning.source: tag): no version file to edit{built}"
+
+
+def preflight_options(args: argparse.Namespace, index_url: str | None) -> Options:
+    """What the command line says about the preflight checks."""
+    from releasekit.steps import preflight
+
+    return preflight.Options(
+        skip_ci_check=args.skip_ci_check,
+        skip_sla_check=args.skip_sla_check,
+        now=args.clock.time if args.clock is not None else time.time,
+        build_isolation=not args.no_build_isolation,
+        index_url=index_url,
+    )
 
 
 def stop_or_go(described: str, verdicts: Sequence[Verdict], *, dry_run: bool) -> int | None:

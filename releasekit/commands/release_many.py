@@ -205,9 +205,8 @@ def _check(
 ) -> list[Verdict]:
     """The preflight checks: every check once with the first package's plan, then each further package's own (its
     tag, its package build), all with the merged edits."""
-    import time
 
-    from releasekit.commands.release import _verdict
+    from releasekit.commands.release import _verdict, preflight_options
     from releasekit.steps import preflight
 
     whole, git = session.located, session.git
@@ -222,13 +221,7 @@ def _check(
                 status=status,
                 plan=dataclasses.replace(p.plan, changes=tuple(changes)),
                 github=session.github,
-                options=preflight.Options(
-                    skip_ci_check=args.skip_ci_check,
-                    skip_sla_check=args.skip_sla_check,
-                    now=args.clock.time if args.clock is not None else time.time,
-                    build_isolation=not args.no_build_isolation,
-                    index_url=os.environ.get("RELEASEKIT_INDEX_URL"),
-                ),
+                options=preflight_options(args, os.environ.get("RELEASEKIT_INDEX_URL")),
                 remote_tags=remote_tags,
                 repository=whole,
             )

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from releasekit.errors import ReleasekitError, UsageError
+from releasekit.output import count_text
 
 if TYPE_CHECKING:
     from releasekit.config.model import Config
@@ -87,8 +88,8 @@ def _fetch(args: argparse.Namespace, config: Config) -> int:
     dest = Path(args.history)
     fetched = fetch_history(gh, gate.settings, dest, limit=args.limit, leave_out=int(own) if own.isdigit() else None)
     for number, files in fetched:
-        print(f"run {number}: {files} file{'s' * (files != 1)} -> {dest / str(number)}")
-    print(f"sla: {len(fetched)} run{'s' * (len(fetched) != 1)} of {gate.settings.workflow_file} fetched into {dest}")
+        print(f"run {number}: {count_text(files, 'file')} -> {dest / str(number)}")
+    print(f"sla: {count_text(len(fetched), 'run')} of {gate.settings.workflow_file} fetched into {dest}")
     return 0
 
 
@@ -126,7 +127,7 @@ def _check(args: argparse.Namespace, targets: list[Target]) -> int:
         for line in summary.workflow_commands(verdict):
             print(line)
     if verdict.ok:
-        print(f"sla: {len(verdict.rows)} target{'s' if len(verdict.rows) != 1 else ''} met")
+        print(f"sla: {count_text(len(verdict.rows), 'target')} met")
         return 0
     failed = [row.target.name for row in (*verdict.breaches, *verdict.unmeasured)]
     print(f"sla: failed: {', '.join(failed)}")

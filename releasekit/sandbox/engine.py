@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from releasekit.sandbox.http import ApiError
 from releasekit.sandbox.rehearsal import publishes
-from releasekit.sandbox.runner import CommandRunner, staged_upload
+from releasekit.sandbox.runner import CommandRunner, staged_upload, stored_artifact
 from releasekit.sandbox.state import Artifact, Job, Repo, Run, Workflow
 from releasekit.sandbox.workflow import (
     ExprContext,
@@ -408,7 +408,7 @@ class Engine:
             if staged.exists():
                 artifact = Artifact(self.hub.state.new_id(), run.id, name, staged.stat().st_size, None, when)
                 artifact.digest = "sha256:" + hashlib.sha256(staged.read_bytes()).hexdigest()
-                staged.replace(staged.parent / f"{artifact.id}.zip")
+                staged.replace(stored_artifact(self.hub.directory, artifact.id))
                 self.hub.state.artifacts.append(artifact)
 
     def command_finished(self, run_id: int, job_id: int, exit_code: int) -> None:

@@ -170,8 +170,13 @@ class CommandRunner:
             proc.wait()
 
 
+def stored_artifact(directory: Path, artifact_id: int) -> Path:
+    """Where an artifact's zip is kept: `<sandbox>/artifacts/<id>.zip`."""
+    return directory / "artifacts" / f"{artifact_id}.zip"
+
+
 def staged_upload(directory: Path, job_id: int, name: str) -> Path:
-    """Where a job's upload waits, zipped, for the engine to make it an artifact (`<sandbox>/artifacts/<id>.zip`)."""
+    """Where a job's upload waits, zipped, for the engine to make it an artifact (then `stored_artifact`)."""
     digest = hashlib.sha256(name.encode()).hexdigest()[:16]
     return directory / "artifacts" / f"job-{job_id}-{digest}.zip"
 

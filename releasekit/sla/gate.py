@@ -11,11 +11,12 @@ import calendar
 import io
 import time
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from releasekit.output import count_text
 from releasekit.sla.samples import MAX_RESULTS_BYTES, Results, ResultsError, parse
 from releasekit.sla.verdict import Check, Target, check
 
@@ -45,7 +46,7 @@ class RunRef:
     url: str
 
     def describe(self, distance: int) -> str:
-        where = "this commit" if distance == 0 else f"{distance} commit{'s' * (distance != 1)} back"
+        where = "this commit" if distance == 0 else f"{count_text(distance, 'commit')} back"
         return f"run {self.id} of {self.head_sha[:12]} ({where}, {self.conclusion})"
 
 
@@ -149,7 +150,7 @@ def judge(targets: Sequence[Target], results: Results, run: RunRef, distance: in
     evidence = f"{run.describe(distance)} {run.url}".rstrip()
     if verdict.ok:
         met = len(verdict.rows)
-        return Outcome(True, f"{met} target{'s' * (met != 1)} met by {evidence}", check=verdict, run=run)
+        return Outcome(True, f"{count_text(met, 'target')} met by {evidence}", check=verdict, run=run)
     failed = [row.reason() for row in (*verdict.breaches, *verdict.unmeasured)]
     return Outcome(
         False,
@@ -167,6 +168,20 @@ def ancestry(git: Git, head: str) -> dict[str, int]:
     return {sha: index for index, sha in enumerate(listed)}
 
 
+def completed_pages(gh: GitHub, settings: Settings) -> Iterator[list[Mapping[str, Any]]]:
+    """The workflow's completed runs, newest first, a page at a time; at most MAX_RUNS of them are read."""
+    path = f"/actions/workflows/{settings.workflow_file}/runs"
+    what = f"reading the runs of {settings.workflow_file}"
+    read = 0
+    for page in gh.pages(path, {"status": "completed"}, what=what, items="workflow_runs"):
+        if not page:
+            return
+        yield page
+        read += len(page)
+        if read >= MAX_RUNS:
+            return
+
+
 def find_evidence(
     gh: GitHub, git: Git, head: str, targets: Sequence[Target], settings: Settings, *, now: float
 ) -> Outcome:
@@ -175,13 +190,11 @@ def find_evidence(
 
     history = ancestry(git, head)
     runs: list[RunRef] = []
-    path = f"/actions/workflows/{settings.workflow_file}/runs"
-    what = f"reading the runs of {settings.workflow_file}"
     try:
-        for page in gh.pages(path, {"status": "completed"}, what=what, items="workflow_runs"):
+        for page in completed_pages(gh, settings):
             fresh = [run_ref(r) for r in page]
             runs += fresh
-            if len(runs) >= MAX_RUNS or not fresh or all(now - r.finished > settings.max_age_seconds for r in fresh):
+            if all(now - r.finished > settings.max_age_seconds for r in fresh):
                 break
     except GitHubError as exc:
         return Outcome(False, str(exc), f"generate and push {settings.workflow_file}, or pass --skip-sla-check")
@@ -219,7 +232,7 @@ def _duration(seconds: float) -> str:
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size and seconds % size == 0:
             count = int(seconds // size)
-            return f"{count} {unit}{'s' * (count != 1)}"
+            return count_text(count, unit)
     return f"{seconds:g} seconds"
 
 
@@ -231,14 +244,10 @@ def fetch_history(
     the fetching). Returns (run number, files written) per run."""
     from releasekit.backends.github import GitHubError
 
-    path = f"/actions/workflows/{settings.workflow_file}/runs"
-    what = f"reading the runs of {settings.workflow_file}"
     fetched: list[tuple[int, int]] = []
-    looked = 0
     try:
-        for page in gh.pages(path, {"status": "completed"}, what=what, items="workflow_runs"):
+        for page in completed_pages(gh, settings):
             for data in page:
-                looked += 1
                 if int(data["id"]) == leave_out:
                     continue
                 files = run_files(gh, int(data["id"]), settings.artifact)
@@ -252,8 +261,6 @@ def fetch_history(
                 fetched.append((number, len(files)))
                 if len(fetched) >= limit:
                     return fetched
-            if looked >= MAX_RUNS:
-                break
     except GitHubError as exc:
         raise ResultsError(f"{exc} (is {settings.workflow_file} pushed to GitHub?)") from None
     return fetched

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from releasekit.output import count_text
 from releasekit.sla.samples import Results
 
 Statistic = Literal["p50", "p95", "p99", "max"]
@@ -64,7 +65,7 @@ class Row:
                 f"{fmt_ms(t.target_ms)} ms ({self.stats.count} samples)"
             )
         count = 0 if self.stats is None else self.stats.count
-        return f"{t.name}: {count} sample{'s' if count != 1 else ''}, {t.min_samples} needed ({self.verdict})"
+        return f"{t.name}: {count_text(count, 'sample')}, {t.min_samples} needed ({self.verdict})"
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from releasekit.backends.github import GitHub, GitHubError
 from releasekit.backends.records import Check as CiCheck
 from releasekit.config.loader import Located
 from releasekit.errors import ReleasekitError
+from releasekit.output import count_text
 from releasekit.plan import ReleasePlan
 
 
@@ -83,7 +84,7 @@ def clean_tree(ctx: Context) -> Verdict:
         return Verdict(
             "working tree",
             False,
-            f"{_count(len(dirty), 'uncommitted change')}: {shown}",
+            f"{count_text(len(dirty), 'uncommitted change')}: {shown}",
             "commit them, or set them aside with `git stash --include-untracked`",
         )
     return Verdict("working tree", True, "clean")
@@ -126,12 +127,13 @@ def in_sync(ctx: Context) -> Verdict:
             "`git pull --rebase`",
         )
     if behind:
-        return Verdict("origin", False, f"{_count(behind, 'commit')} behind origin/{branch}", "`git pull --ff-only`")
+        detail = f"{count_text(behind, 'commit')} behind origin/{branch}"
+        return Verdict("origin", False, detail, "`git pull --ff-only`")
     if ahead:
         return Verdict(
             "origin",
             False,
-            f"{_count(ahead, 'commit')} not pushed to origin/{branch}: CI has not tested them",
+            f"{count_text(ahead, 'commit')} not pushed to origin/{branch}: CI has not tested them",
             f"`git push origin {branch}`, wait for CI, then release",
         )
     return Verdict("origin", True, f"in sync with origin/{branch} at {ctx.status.head[:12]}")
@@ -243,10 +245,6 @@ def sla(ctx: Context) -> Verdict:
     except GitHubError as exc:
         return Verdict("sla", False, str(exc), "run the release again, or pass --skip-sla-check")
     return Verdict("sla", outcome.ok, outcome.detail, outcome.fix)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _check_text(check: CiCheck) -> str:

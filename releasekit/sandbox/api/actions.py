@@ -14,6 +14,7 @@ from releasekit.sandbox.api.checks import parse_id, shown
 from releasekit.sandbox.clock import parse_iso
 from releasekit.sandbox.engine import attempt_jobs, latest_jobs
 from releasekit.sandbox.http import ApiError, Request, Response, constant_time_equal, not_found, paginate
+from releasekit.sandbox.runner import stored_artifact
 from releasekit.sandbox.workflow import WorkflowFileError, dispatch_errors, resolved_inputs
 
 if TYPE_CHECKING:
@@ -338,8 +339,8 @@ def register(hub: Sandbox) -> None:  # noqa: PLR0915 - one closure per endpoint,
 
 
 def artifact_zip(hub: Sandbox, artifact_id: int) -> Path:
-    """Where an artifact's zip is kept (`<sandbox>/artifacts/<id>.zip`); none yet: the download is an empty zip."""
-    return hub.directory / "artifacts" / f"{artifact_id}.zip"
+    """Where an artifact's zip is kept (none: the download is an empty zip)."""
+    return stored_artifact(hub.directory, artifact_id)
 
 
 def artifact_signature(hub: Sandbox, artifact_id: int) -> str:
